@@ -1,0 +1,1 @@
+int pocketenv_placeholder_unused;

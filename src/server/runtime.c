@@ -1,0 +1,773 @@
+/*
+ * Local sandboxes from Linux namespaces.
+ *
+ * A running sandbox is one long-lived init process created with new user, mount, PID, UTS and
+ * IPC namespaces (the network is the host's, so exposed ports are reachable on loopback). Its
+ * root is a small tmpfs holding read-only binds of the host's system directories, the sandbox's
+ * own writable /root, /workspace and /tmp, its volumes, and a minimal /dev and /proc. Sandbox
+ * root maps to an unprivileged host uid range, so it has no power over the host.
+ *
+ * exec joins the init's namespaces with setns() instead of building a container per command.
+ * Processes are placed in the sandbox's cgroups (v1: memory, pids, cpu) before they run.
+ *
+ * Everything a forked child needs is prepared before fork(): the server is multithreaded, so
+ * children use only system calls until execve().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static const char *CGROUP_CONTROLLERS[] = { "memory", "pids", "cpu" };
+#define NCTRL 3
+
+/* ---------------------------------------------------------------- async-signal-safe helpers */
+
+static void put_num(char *buf, long v)
+{
+    char tmp[24];
+    int n = 0, neg = v < 0;
+    unsigned long u = neg ? (unsigned long)-v : (unsigned long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    int i = 0;
+    if (neg)
+        buf[i++] = '-';
+    while (n)
+        buf[i++] = tmp[--n];
+    buf[i] = '\0';
+}
+
+static void write_all_raw(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        c += w;
+        n -= (size_t)w;
+    }
+}
+
+static int write_file_raw(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = (ssize_t)strlen(text);
+    int rc = write(fd, text, (size_t)n) == n ? 0 : -1;
+    close(fd);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- paths and cgroups */
+
+char *rt_sandbox_dir(const char *id, const char *sub)
+{
+    return sub ? srv_path("%s/sandboxes/%s/%s", g_cfg.state_dir, id, sub) : srv_path("%s/sandboxes/%s", g_cfg.state_dir, id);
+}
+
+static char *cgroup_dir(const char *ctrl, const char *id)
+{
+    return srv_path("/sys/fs/cgroup/%s/pocketenv/%s", ctrl, id);
+}
+
+int rt_init(void)
+{
+    g_cfg.cgroups_ok = true;
+    for (int i = 0; i < NCTRL; i++) {
+        char *d = srv_path("/sys/fs/cgroup/%s/pocketenv", CGROUP_CONTROLLERS[i]);
+        if (!d || srv_mkdirs(d, 0755) != 0)
+            g_cfg.cgroups_ok = false;
+        free(d);
+    }
+    if (!g_cfg.cgroups_ok)
+        srv_log("warning: cgroup v1 controllers (memory, pids, cpu) are not writable: sandboxes run without "
+                "memory, CPU and process limits");
+    g_cfg.userns = true;
+    if (geteuid() == 0) {
+        g_cfg.uid_base = 100000;
+        g_cfg.uid_count = 65536;
+    } else {
+        g_cfg.uid_base = geteuid();
+        g_cfg.uid_count = 1;
+    }
+    return 0;
+}
+
+static void cgroup_setup(const char *id, int64_t memory_bytes, int64_t cpus, int64_t max_pids)
+{
+    if (!g_cfg.cgroups_ok)
+        return;
+    char num[32];
+    for (int i = 0; i < NCTRL; i++) {
+        char *d = cgroup_dir(CGROUP_CONTROLLERS[i], id);
+        char *f = NULL;
+        if (!d || (mkdir(d, 0755) != 0 && errno != EEXIST)) {
+            srv_log("warning: cannot create cgroup %s: %s", d ? d : "?", strerror(errno));
+            free(d);
+            continue;
+        }
+        if (i == 0 && memory_bytes > 0) {
+            put_num(num, (long)memory_bytes);
+            f = srv_path("%s/memory.limit_in_bytes", d);
+            if (f && write_file_raw(f, num) != 0)
+                srv_log("warning: cannot set the memory limit of %s: %s", id, strerror(errno));
+        } else if (i == 1 && max_pids > 0) {
+            put_num(num, (long)max_pids);
+            f = srv_path("%s/pids.max", d);
+            if (f && write_file_raw(f, num) != 0)
+                srv_log("warning: cannot set the process limit of %s: %s", id, strerror(errno));
+        } else if (i == 2 && cpus > 0) {
+            put_num(num, (long)(cpus * 100000));
+            f = srv_path("%s/cpu.cfs_quota_us", d);
+            if (f && write_file_raw(f, num) != 0)
+                srv_log("warning: cannot set the CPU limit of %s: %s", id, strerror(errno));
+        }
+        free(f);
+        free(d);
+    }
+}
+
+static void cgroup_remove(const char *id)
+{
+    for (int i = 0; g_cfg.cgroups_ok && i < NCTRL; i++) {
+        char *d = cgroup_dir(CGROUP_CONTROLLERS[i], id);
+        for (int tries = 0; d && rmdir(d) != 0 && errno == EBUSY && tries < 50; tries++)
+            usleep(10000); /* the last processes are still exiting */
+        free(d);
+    }
+}
+
+/* cgroup.procs paths a child writes its pid into (NULL-terminated, caller frees). */
+static char **cgroup_procs_paths(const char *id)
+{
+    char **p = calloc(NCTRL + 1, sizeof *p);
+    for (int i = 0, k = 0; p && g_cfg.cgroups_ok && i < NCTRL; i++) {
+        char *d = cgroup_dir(CGROUP_CONTROLLERS[i], id);
+        if (d)
+            p[k++] = srv_path("%s/cgroup.procs", d);
+        free(d);
+    }
+    return p;
+}
+
+static void free_strv(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void join_cgroups_raw(char **procs)
+{
+    char num[24];
+    put_num(num, (long)getpid());
+    for (size_t i = 0; procs && procs[i]; i++)
+        write_file_raw(procs[i], num);
+}
+
+/* ---------------------------------------------------------------- start: the init process */
+
+typedef enum { OP_MKDIR, OP_BIND, OP_BIND_RO, OP_SYMLINK, OP_FILE, OP_PROC, OP_TMPFS } op_kind;
+typedef struct op {
+    op_kind kind;
+    char *a, *b; /* mkdir: a; bind: a -> b; symlink: a (target) at b; file: a; proc/tmpfs: a */
+} op;
+
+typedef struct init_plan {
+    op *ops;
+    size_t n, cap;
+    char *root, *hostname;
+    int sync_fd, ready_fd;
+} init_plan;
+
+static int plan_add(init_plan *p, op_kind k, char *a, char *b)
+{
+    if (!a || (k == OP_BIND || k == OP_BIND_RO || k == OP_SYMLINK ? !b : 0)) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 64;
+        op *n = realloc(p->ops, cap * sizeof *n);
+        if (!n)
+            return -1;
+        p->ops = n;
+        p->cap = cap;
+    }
+    p->ops[p->n++] = (op){ k, a, b };
+    return 0;
+}
+
+/* mkdir -p of `inner` below the new root, one op per component. */
+static int plan_mkdirs(init_plan *p, const char *inner)
+{
+    char *copy = strdup(inner);
+    int rc = copy ? 0 : -1;
+    for (char *s = copy ? copy + 1 : NULL; !rc && s && *s; s++) {
+        if (*s == '/') {
+            *s = '\0';
+            rc = plan_add(p, OP_MKDIR, srv_path("%s%s", p->root, copy), NULL);
+            *s = '/';
+        }
+    }
+    if (!rc)
+        rc = plan_add(p, OP_MKDIR, srv_path("%s%s", p->root, copy), NULL);
+    free(copy);
+    return rc;
+}
+
+static void plan_free(init_plan *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->ops[i].a);
+        free(p->ops[i].b);
+    }
+    free(p->ops);
+    free(p->root);
+    free(p->hostname);
+}
+
+static int plan_build(init_plan *p, const rt_spec *spec)
+{
+    static const char *system_dirs[] = { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt" };
+    static const char *devices[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty" };
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof system_dirs / sizeof *system_dirs; i++) {
+        struct stat st;
+        if (lstat(system_dirs[i], &st) != 0)
+            continue;
+        if (S_ISLNK(st.st_mode)) { /* merged /usr: /bin -> usr/bin */
+            char target[4096];
+            ssize_t n = readlink(system_dirs[i], target, sizeof target - 1);
+            if (n > 0) {
+                target[n] = '\0';
+                rc = plan_add(p, OP_SYMLINK, strdup(target), srv_path("%s%s", p->root, system_dirs[i]));
+            }
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = plan_mkdirs(p, system_dirs[i]) ||
+                 plan_add(p, OP_BIND_RO, strdup(system_dirs[i]), srv_path("%s%s", p->root, system_dirs[i]));
+        }
+    }
+    rc = rc || plan_mkdirs(p, "/dev") || plan_add(p, OP_TMPFS, srv_path("%s/dev", p->root), NULL);
+    for (size_t i = 0; !rc && i < sizeof devices / sizeof *devices; i++)
+        rc = plan_add(p, OP_FILE, srv_path("%s%s", p->root, devices[i]), NULL) ||
+             plan_add(p, OP_BIND, strdup(devices[i]), srv_path("%s%s", p->root, devices[i]));
+    rc = rc || plan_add(p, OP_SYMLINK, strdup("/proc/self/fd"), srv_path("%s/dev/fd", p->root)) ||
+         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/0"), srv_path("%s/dev/stdin", p->root)) ||
+         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/1"), srv_path("%s/dev/stdout", p->root)) ||
+         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/2"), srv_path("%s/dev/stderr", p->root)) ||
+         plan_mkdirs(p, "/dev/shm") || plan_add(p, OP_TMPFS, srv_path("%s/dev/shm", p->root), NULL) ||
+         plan_mkdirs(p, "/proc") || plan_add(p, OP_PROC, srv_path("%s/proc", p->root), NULL);
+    for (size_t i = 0; !rc && i < spec->nmounts; i++) {
+        const rt_mount *m = &spec->mounts[i];
+        rc = plan_mkdirs(p, m->target) ||
+             plan_add(p, m->read_only ? OP_BIND_RO : OP_BIND, strdup(m->source), srv_path("%s%s", p->root, m->target));
+    }
+    rc = rc || plan_mkdirs(p, "/.oldroot");
+    return rc;
+}
+
+static int run_op(const op *o)
+{
+    switch (o->kind) {
+    case OP_MKDIR:
+        return mkdir(o->a, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    case OP_FILE: {
+        int fd = open(o->a, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return -1;
+        close(fd);
+        return 0;
+    }
+    case OP_BIND:
+        return mount(o->a, o->b, NULL, MS_BIND | MS_REC, NULL);
+    case OP_BIND_RO:
+        if (mount(o->a, o->b, NULL, MS_BIND | MS_REC, NULL) != 0)
+            return -1;
+        /* Keep the source mount's locked flags (nosuid/nodev/noexec) while adding read-only. */
+        if (mount(NULL, o->b, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL) == 0)
+            return 0;
+        return mount(NULL, o->b, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    case OP_SYMLINK:
+        return symlink(o->a, o->b) == 0 || errno == EEXIST ? 0 : -1;
+    case OP_PROC:
+        return mount("proc", o->a, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    case OP_TMPFS:
+        return mount("tmpfs", o->a, "tmpfs", MS_NOSUID, "mode=755,size=65536k");
+    }
+    return -1;
+}
+
+static void report_and_exit(int fd, const char *stage, int err)
+{
+    char num[24];
+    put_num(num, err);
+    write_all_raw(fd, "E", 1);
+    write_all_raw(fd, stage, strlen(stage));
+    write_all_raw(fd, ": errno ", 8);
+    write_all_raw(fd, num, strlen(num));
+    _exit(1);
+}
+
+static int init_main(void *arg)
+{
+    init_plan *p = arg;
+    char c;
+    /* wait until the parent has written our uid/gid maps */
+    if (read(p->sync_fd, &c, 1) != 1)
+        _exit(1);
+    close(p->sync_fd);
+    if (setgroups(0, NULL) != 0 && errno != EPERM)
+        report_and_exit(p->ready_fd, "setgroups", errno);
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+        report_and_exit(p->ready_fd, "setresuid", errno);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        report_and_exit(p->ready_fd, "make mounts private", errno);
+    if (mount("tmpfs", p->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=65536k") != 0)
+        report_and_exit(p->ready_fd, "mount root tmpfs", errno);
+    for (size_t i = 0; i < p->n; i++)
+        if (run_op(&p->ops[i]) != 0)
+            report_and_exit(p->ready_fd, p->ops[i].b ? p->ops[i].b : p->ops[i].a, errno);
+    if (chdir(p->root) != 0 || syscall(SYS_pivot_root, ".", ".oldroot") != 0)
+        report_and_exit(p->ready_fd, "pivot_root", errno);
+    if (chdir("/") != 0 || umount2("/.oldroot", MNT_DETACH) != 0 || rmdir("/.oldroot") != 0)
+        report_and_exit(p->ready_fd, "detach the host root", errno);
+    if (sethostname(p->hostname, strlen(p->hostname)) != 0)
+        report_and_exit(p->ready_fd, "sethostname", errno);
+    prctl(PR_SET_NAME, "pocketenv-init", 0, 0, 0);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    setsid();
+    write_all_raw(p->ready_fd, "K", 1);
+    close(p->ready_fd);
+    for (int fd = 0; fd < 3; fd++) {
+        close(fd);
+        open("/dev/null", O_RDWR);
+    }
+    /* init: reap every orphan until killed */
+    sigset_t set;
+    sigfillset(&set);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    for (;;) {
+        siginfo_t si;
+        sigwaitinfo(&set, &si);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+    }
+}
+
+static int64_t proc_start_time(pid_t pid, char *state_out)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p || !p[1])
+        return -1;
+    p += 2;
+    if (state_out)
+        *state_out = *p;
+    for (int field = 3; field < 22 && p; field++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    return p ? strtoll(p, NULL, 10) : -1;
+}
+
+bool rt_alive(pid_t pid, int64_t start_time)
+{
+    char state = 0;
+    if (pid <= 0)
+        return false;
+    int64_t st = proc_start_time(pid, &state);
+    return st >= 0 && st == start_time && state != 'Z' && state != 'X';
+}
+
+static int write_id_maps(pid_t pid)
+{
+    char path[64], map[64];
+    snprintf(map, sizeof map, "0 %u %u\n", (unsigned)g_cfg.uid_base, (unsigned)g_cfg.uid_count);
+    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+    if (write_file_raw(path, map) != 0)
+        return -1;
+    if (geteuid() != 0) {
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+        write_file_raw(path, "deny");
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)getegid());
+    }
+    snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+    return write_file_raw(path, map);
+}
+
+int rt_start(const rt_spec *spec, pid_t *pid_out, int64_t *start_out)
+{
+    init_plan p = { 0 };
+    int sync[2] = { -1, -1 }, ready[2] = { -1, -1 };
+    char *stack = NULL;
+    const size_t stack_size = 256 * 1024;
+    int rc = -1;
+    pid_t pid = -1;
+    p.root = rt_sandbox_dir(spec->id, "root");
+    p.hostname = strdup(spec->hostname);
+    if (!p.root || !p.hostname || srv_mkdirs(p.root, 0755) != 0 || plan_build(&p, spec) != 0) {
+        srv_log("sandbox %s: cannot prepare its file system: %s", spec->id, strerror(errno));
+        goto out;
+    }
+    cgroup_setup(spec->id, spec->memory_bytes, spec->cpus, spec->max_pids);
+    if (pipe2(sync, O_CLOEXEC) != 0 || pipe2(ready, O_CLOEXEC) != 0 || !(stack = malloc(stack_size)))
+        goto out;
+    p.sync_fd = sync[0];
+    p.ready_fd = ready[1];
+    pid = clone(init_main, stack + stack_size,
+                CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &p);
+    if (pid < 0) {
+        srv_log("sandbox %s: clone failed: %s", spec->id, strerror(errno));
+        goto out;
+    }
+    close(sync[0]);
+    close(ready[1]);
+    sync[0] = ready[1] = -1;
+    char **procs = cgroup_procs_paths(spec->id);
+    char num[24];
+    put_num(num, pid);
+    for (size_t i = 0; procs && procs[i]; i++)
+        write_file_raw(procs[i], num);
+    free_strv(procs);
+    if (write_id_maps(pid) != 0) {
+        srv_log("sandbox %s: cannot write the user namespace maps: %s", spec->id, strerror(errno));
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto out;
+    }
+    write_all_raw(sync[1], "G", 1);
+    char answer[256] = "";
+    ssize_t n = read(ready[0], answer, sizeof answer - 1);
+    if (n == 1 && answer[0] == 'K') {
+        rc = 0;
+        *pid_out = pid;
+        *start_out = proc_start_time(pid, NULL);
+    } else {
+        answer[n > 0 ? n : 0] = '\0';
+        srv_log("sandbox %s: init failed: %s", spec->id, n > 1 ? answer + 1 : "exited early");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+out:
+    for (int i = 0; i < 2; i++) {
+        if (sync[i] >= 0)
+            close(sync[i]);
+        if (ready[i] >= 0)
+            close(ready[i]);
+    }
+    free(stack);
+    plan_free(&p);
+    return rc;
+}
+
+int rt_stop(const char *id, pid_t pid, int64_t start_time)
+{
+    if (rt_alive(pid, start_time)) {
+        kill(pid, SIGKILL); /* the PID namespace dies with its init: every process goes */
+        for (int i = 0; i < 500; i++) {
+            if (waitpid(pid, NULL, WNOHANG) == pid || !rt_alive(pid, start_time))
+                break;
+            usleep(2000);
+        }
+    } else if (pid > 0) {
+        waitpid(pid, NULL, WNOHANG); /* reap a dead init */
+    }
+    cgroup_remove(id);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- exec */
+
+static const char *NS_NAMES[] = { "user", "ipc", "uts", "pid", "mnt" };
+#define NNS 5
+
+typedef struct exec_child {
+    int ns_fds[NNS];
+    char **procs;
+    char *const *argv;
+    char *const *env;
+    const char *cwd;
+    int in_fd, out_fd, err_fd, status_fd;
+    bool detach;
+} exec_child;
+
+/* Runs in the forked child: join the sandbox, fork the real process, report. */
+static void exec_child_main(const exec_child *x)
+{
+    join_cgroups_raw(x->procs);
+    for (int i = 0; i < NNS; i++)
+        if (setns(x->ns_fds[i], 0) != 0)
+            _exit(120);
+    if (setgroups(0, NULL) != 0 && errno != EPERM)
+        _exit(121);
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+        _exit(121);
+    pid_t g = fork(); /* joining a PID namespace takes effect for children */
+    if (g < 0)
+        _exit(122);
+    if (g == 0) {
+        setsid();
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        dup2(x->in_fd, 0);
+        dup2(x->out_fd, 1);
+        dup2(x->err_fd, 2);
+        if (chdir(x->cwd) != 0 && chdir("/") != 0)
+            _exit(126);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(x->argv[0], x->argv, x->env);
+        _exit(127);
+    }
+    int32_t msg[2] = { g, 0 };
+    write_all_raw(x->status_fd, &msg[0], sizeof msg[0]);
+    if (x->detach)
+        _exit(0); /* the process is reparented to the sandbox's init */
+    int st = 0;
+    while (waitpid(g, &st, 0) < 0 && errno == EINTR)
+        ;
+    msg[1] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    write_all_raw(x->status_fd, &msg[1], sizeof msg[1]);
+    _exit(0);
+}
+
+typedef struct capture {
+    pe_buf buf;
+    size_t limit;
+    bool truncated;
+} capture;
+
+static void capture_read(int fd, capture *c, bool *open_flag)
+{
+    char chunk[16384];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n <= 0) {
+        if (n == 0 || (errno != EINTR && errno != EAGAIN))
+            *open_flag = false;
+        return;
+    }
+    size_t room = c->buf.len < c->limit ? c->limit - c->buf.len : 0;
+    if ((size_t)n > room)
+        c->truncated = true;
+    pe_buf_append(&c->buf, chunk, (size_t)n < room ? (size_t)n : room);
+}
+
+static char *capture_finish(capture *c)
+{
+    if (c->truncated)
+        pe_buf_printf(&c->buf, "\n[pocketenvd: output truncated after %zu bytes]\n", c->limit);
+    if (!c->buf.data)
+        pe_buf_append(&c->buf, "", 0);
+    return c->buf.data;
+}
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void rt_exec_result_free(rt_exec_result *r)
+{
+    if (!r)
+        return;
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+static int read_int32(int fd, int32_t *v, long deadline)
+{
+    size_t got = 0;
+    while (got < sizeof *v) {
+        struct pollfd p = { fd, POLLIN, 0 };
+        long left = deadline ? deadline - mono_ms() : -1;
+        if (deadline && left <= 0)
+            return -2;
+        int pr = poll(&p, 1, deadline ? (int)left : -1);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return -2;
+        ssize_t n = read(fd, (char *)v + got, sizeof *v - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_opts *o, rt_exec_result *res)
+{
+    exec_child x;
+    memset(&x, 0, sizeof x);
+    memset(res, 0, sizeof *res);
+    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int rc = -1;
+    pid_t child = -1;
+    for (int i = 0; i < NNS; i++)
+        x.ns_fds[i] = -1;
+    for (int i = 0; i < NNS; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)init_pid, NS_NAMES[i]);
+        if ((x.ns_fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+            srv_log("sandbox %s: cannot open %s: %s", id, path, strerror(errno));
+            goto out;
+        }
+    }
+    x.procs = cgroup_procs_paths(id);
+    x.argv = argv;
+    x.env = o->env;
+    x.cwd = o->cwd ? o->cwd : "/";
+    x.detach = o->detach;
+    if (pipe2(status_pipe, O_CLOEXEC) != 0)
+        goto out;
+    x.status_fd = status_pipe[1];
+    x.in_fd = o->stdin_fd >= 0 ? o->stdin_fd : devnull;
+    if (o->detach) {
+        int logfd = o->log_path ? open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+        x.out_fd = x.err_fd = logfd >= 0 ? logfd : devnull;
+    } else {
+        if (pipe2(err_pipe, O_CLOEXEC) != 0 || (o->stdout_fd < 0 && pipe2(out_pipe, O_CLOEXEC) != 0))
+            goto out;
+        x.out_fd = o->stdout_fd >= 0 ? o->stdout_fd : out_pipe[1];
+        x.err_fd = err_pipe[1];
+    }
+    child = fork();
+    if (child < 0)
+        goto out;
+    if (child == 0)
+        exec_child_main(&x);
+    if (o->detach && x.out_fd != devnull)
+        close(x.out_fd);
+    close(status_pipe[1]);
+    status_pipe[1] = -1;
+    if (out_pipe[1] >= 0)
+        close(out_pipe[1]);
+    if (err_pipe[1] >= 0)
+        close(err_pipe[1]);
+    out_pipe[1] = err_pipe[1] = -1;
+
+    long deadline = o->timeout_ms > 0 ? mono_ms() + o->timeout_ms : 0;
+    int32_t gpid = 0, code = 0;
+    if (read_int32(status_pipe[0], &gpid, deadline ? deadline : mono_ms() + 10000) != 0) {
+        int st = 0;
+        waitpid(child, &st, 0);
+        srv_log("sandbox %s: cannot enter the sandbox (helper status %d)", id, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        child = -1;
+        goto out;
+    }
+    res->pid = gpid;
+    if (o->detach) {
+        waitpid(child, NULL, 0);
+        child = -1;
+        rc = 0;
+        goto out;
+    }
+
+    capture cout = { { 0 }, o->output_limit ? o->output_limit : (1u << 20), false };
+    capture cerr = cout;
+    bool out_open = out_pipe[0] >= 0, err_open = true, status_open = true;
+    while (status_open) {
+        struct pollfd p[3] = { { status_pipe[0], POLLIN, 0 }, { out_open ? out_pipe[0] : -1, POLLIN, 0 },
+                               { err_open ? err_pipe[0] : -1, POLLIN, 0 } };
+        long left = deadline ? deadline - mono_ms() : -1;
+        if (deadline && left <= 0) {
+            res->timed_out = true;
+            kill(-gpid, SIGKILL);
+            kill(gpid, SIGKILL);
+            deadline = 0;
+            continue;
+        }
+        int pr = poll(p, 3, deadline ? (int)left : -1);
+        if (pr < 0 && errno != EINTR)
+            break;
+        if (pr <= 0)
+            continue;
+        if (p[1].revents)
+            capture_read(out_pipe[0], &cout, &out_open);
+        if (p[2].revents)
+            capture_read(err_pipe[0], &cerr, &err_open);
+        if (p[0].revents) {
+            if (read_int32(status_pipe[0], &code, mono_ms() + 1000) != 0)
+                code = 255; /* the helper died without reporting: an unknown failure */
+            status_open = false;
+        }
+    }
+    /* The command has exited; collect what it wrote without waiting for background children
+     * that may still hold the pipes. */
+    for (int i = 0; i < 64 && (out_open || err_open); i++) {
+        struct pollfd p[2] = { { out_open ? out_pipe[0] : -1, POLLIN, 0 }, { err_open ? err_pipe[0] : -1, POLLIN, 0 } };
+        if (poll(p, 2, 20) <= 0)
+            break;
+        if (p[0].revents)
+            capture_read(out_pipe[0], &cout, &out_open);
+        if (p[1].revents)
+            capture_read(err_pipe[0], &cerr, &err_open);
+    }
+    waitpid(child, NULL, 0);
+    child = -1;
+    res->exit_code = res->timed_out ? 124 : code;
+    res->out = capture_finish(&cout);
+    res->err = capture_finish(&cerr);
+    if (res->timed_out) {
+        char *e = pe_strprintf("%s\n[pocketenvd: command killed after %ld ms]\n", res->err, o->timeout_ms);
+        if (e) {
+            free(res->err);
+            res->err = e;
+        }
+    }
+    rc = 0;
+out:
+    if (child > 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    for (int i = 0; i < NNS; i++)
+        if (x.ns_fds[i] >= 0)
+            close(x.ns_fds[i]);
+    int fds[] = { out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], status_pipe[0], status_pipe[1], devnull };
+    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free_strv(x.procs);
+    return rc;
+}
