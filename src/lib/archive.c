@@ -294,10 +294,15 @@ static int refuse(const char *why, const char *name)
 static int extract_entry(struct archive *in, struct archive *out, struct archive_entry *e, const char *stage,
                          uint64_t *total, uint64_t max_bytes, char *buf)
 {
-    const char *raw = archive_entry_pathname(e);
+    /* copy: the entry's name is replaced below, which frees the original string */
+    char *raw = pe_strdup(archive_entry_pathname(e));
     char *name = clean_name(raw);
-    if (!name)
-        return raw && (!strcmp(raw, ".") || !strcmp(raw, "./")) ? 0 : refuse("absolute path or '..' component", raw);
+    if (!name) {
+        int skip = raw && (!strcmp(raw, ".") || !strcmp(raw, "./"));
+        int r = skip ? 0 : refuse("absolute path or '..' component", raw);
+        free(raw);
+        return r;
+    }
     mode_t type = archive_entry_filetype(e);
     int rc = 0;
     char *hard = NULL;
@@ -317,6 +322,9 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
     char *full = rc ? NULL : pe_strprintf("%s/%s", stage, name);
     if (!rc && !full)
         rc = pe_fail(POCKETENV_ENOMEM, "out of memory");
+    struct stat existing;
+    if (!rc && type != AE_IFDIR && lstat(full, &existing) == 0)
+        rc = refuse("duplicate entry", raw);
     if (!rc) {
         archive_entry_set_pathname(e, full);
         if (hard)
@@ -344,6 +352,7 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
     free(full);
     free(hard);
     free(name);
+    free(raw);
     return rc;
 }
 
@@ -361,9 +370,10 @@ int pe_extract_to_stage(int fd, const char *stage, uint64_t max_bytes)
     archive_read_support_filter_gzip(in);
     archive_read_support_filter_none(in);
     archive_read_support_format_tar(in);
+    /* Entry names are validated above and prefixed with the (absolute) stage, so libarchive's
+     * absolute-path check cannot be used; its ".." and symlink checks still guard every write. */
     archive_write_disk_set_options(out, ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                            ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS | ARCHIVE_EXTRACT_NO_OVERWRITE |
-                                            ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
+                                            ARCHIVE_EXTRACT_NO_OVERWRITE | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME);
     if (archive_read_open_fd(in, fd, BLOCK) != ARCHIVE_OK) {
         rc = pe_fail(POCKETENV_EPROTO, "not a tar.gz archive: %s", archive_error_string(in));
         goto done;
@@ -422,8 +432,15 @@ char *pe_make_stage(const char *near_path)
     char *copy = strdup(near_path);
     if (!copy)
         return NULL;
-    char *stage = pe_strprintf("%s/.pocketenv-partial-XXXXXX", dirname(copy));
+    /* canonical parent: libarchive refuses to write through any symlink on the path */
+    char *parent = realpath(dirname(copy), NULL);
     free(copy);
+    if (!parent) {
+        pe_fail(POCKETENV_EIO, "cannot use the directory of %s: %s", near_path, strerror(errno));
+        return NULL;
+    }
+    char *stage = pe_strprintf("%s/.pocketenv-partial-XXXXXX", parent);
+    free(parent);
     if (stage && !mkdtemp(stage)) {
         pe_fail(POCKETENV_EIO, "cannot create a staging directory next to %s: %s", near_path, strerror(errno));
         free(stage);

@@ -256,15 +256,17 @@ static int storage_download(pocketenv_client *c, CURL *h, const char *uuid, stre
     close(fds[1]); /* end of stream for the consumer */
     restore_sigpipe(&old);
     int consumer_rc = worker_join(&w);
+    /* Which failure caused the others: an error answer; else a failing consumer (curl then only
+     * sees a write error); else the transfer itself (the consumer then sees a truncated stream). */
     int rc = 0;
-    if (status >= 300 || (cc == CURLE_OK && !s.checked && (status < 200 || status >= 300)))
+    if (s.checked && !s.ok)
         rc = pe_http_fail(status, s.error_body.data, s.error_body.len, "download from storage failed");
-    else if (consumer_rc)
-        rc = consumer_rc; /* e.g. an unsafe archive: its message is already set */
+    else if (consumer_rc && (cc == CURLE_OK || cc == CURLE_WRITE_ERROR))
+        rc = pe_fail(consumer_rc, "%s", w.message);
     else if (cc != CURLE_OK)
         rc = pe_curl_fail(cc, "download from storage failed", errbuf);
-    if (rc == consumer_rc && rc)
-        pe_fail(rc, "%s", w.message);
+    else if (status < 200 || status >= 300)
+        rc = pe_http_fail(status, NULL, 0, "download from storage failed");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
     pe_buf_free(&s.error_body);
