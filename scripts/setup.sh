@@ -12,7 +12,8 @@ PACKAGES=(
   libmicrohttpd-dev      # HTTP server (pocketenvd)
   libsqlite3-dev         # server state
   libcmocka-dev          # unit and end-to-end test framework (run through CTest)
-  tar gzip curl          # used inside sandboxes and by the demo
+  tar gzip curl perl     # used inside sandboxes and by the tests
+  jq                     # the CLI tests parse --json output with it
   clang libclang-rt-14-dev  # libFuzzer targets and sanitizer runtime
   valgrind
 )
