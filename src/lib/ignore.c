@@ -110,9 +110,10 @@ int pocketenv_glob_match(const char *pattern, const char *path)
     int budget = 100000;
     if (!pattern || !path)
         return 0;
+    int anchored = strchr(pattern, '/') != NULL; /* decided before the leading '/' goes */
     while (*pattern == '/')
         pattern++;
-    if (strchr(pattern, '/'))
+    if (anchored)
         return match(pattern, path, &budget) == 1;
     const char *base = strrchr(path, '/');
     return match(pattern, base ? base + 1 : path, &budget) == 1;
