@@ -15,7 +15,7 @@ PACKAGES=(
   tar gzip curl perl     # used inside sandboxes and by the tests
   jq                     # the CLI tests parse --json output with it
   clang libclang-rt-14-dev  # libFuzzer targets and sanitizer runtime
-  valgrind
+  valgrind sqlite3
 )
 
 missing=()

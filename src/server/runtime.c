@@ -79,6 +79,17 @@ static int write_file_raw(const char *path, const char *text)
     return rc;
 }
 
+/* Credentials changed with raw system calls: glibc's wrappers broadcast to every thread the
+ * parent had (a clone()d child inherits that thread list without the threads) and hang. */
+static int become_root_in_namespace(void)
+{
+    if (syscall(SYS_setgroups, 0, NULL) != 0 && errno != EPERM)
+        return -1;
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0 || syscall(SYS_setresuid, 0, 0, 0) != 0)
+        return -1;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- paths and cgroups */
 
 char *rt_sandbox_dir(const char *id, const char *sub)
@@ -338,11 +349,14 @@ static int init_main(void *arg)
     /* wait until the parent has written our uid/gid maps */
     if (read(p->sync_fd, &c, 1) != 1)
         _exit(1);
-    close(p->sync_fd);
-    if (setgroups(0, NULL) != 0 && errno != EPERM)
-        report_and_exit(p->ready_fd, "setgroups", errno);
-    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
-        report_and_exit(p->ready_fd, "setresuid", errno);
+    /* Keep nothing of the server's: an inherited listening socket would outlive a crashed
+     * server and steal connections from its successor. */
+    if (dup2(p->ready_fd, 3) != 3)
+        _exit(1);
+    p->ready_fd = 3;
+    close_range(4, ~0U, 0);
+    if (become_root_in_namespace() != 0)
+        report_and_exit(p->ready_fd, "set credentials", errno);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         report_and_exit(p->ready_fd, "make mounts private", errno);
     if (mount("tmpfs", p->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=65536k") != 0)
@@ -531,9 +545,14 @@ static void exec_child_main(const exec_child *x)
     for (int i = 0; i < NNS; i++)
         if (setns(x->ns_fds[i], 0) != 0)
             _exit(120);
-    if (setgroups(0, NULL) != 0 && errno != EPERM)
-        _exit(121);
-    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+    /* stdio for the command at 0-2, the status pipe at 3, and nothing else of the server's */
+    int in = fcntl(x->in_fd, F_DUPFD, 10), out = fcntl(x->out_fd, F_DUPFD, 10), err = fcntl(x->err_fd, F_DUPFD, 10);
+    int status = fcntl(x->status_fd, F_DUPFD, 10);
+    if (in < 0 || out < 0 || err < 0 || status < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
+        dup2(status, 3) < 0)
+        _exit(123);
+    close_range(4, ~0U, 0);
+    if (become_root_in_namespace() != 0)
         _exit(121);
     pid_t g = fork(); /* joining a PID namespace takes effect for children */
     if (g < 0)
@@ -542,9 +561,7 @@ static void exec_child_main(const exec_child *x)
         setsid();
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-        dup2(x->in_fd, 0);
-        dup2(x->out_fd, 1);
-        dup2(x->err_fd, 2);
+        close(3);
         if (chdir(x->cwd) != 0 && chdir("/") != 0)
             _exit(126);
         sigset_t none;
@@ -554,14 +571,17 @@ static void exec_child_main(const exec_child *x)
         _exit(127);
     }
     int32_t msg[2] = { g, 0 };
-    write_all_raw(x->status_fd, &msg[0], sizeof msg[0]);
+    close(0);
+    close(1);
+    close(2);
+    write_all_raw(3, &msg[0], sizeof msg[0]);
     if (x->detach)
         _exit(0); /* the process is reparented to the sandbox's init */
     int st = 0;
     while (waitpid(g, &st, 0) < 0 && errno == EINTR)
         ;
     msg[1] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    write_all_raw(x->status_fd, &msg[1], sizeof msg[1]);
+    write_all_raw(3, &msg[1], sizeof msg[1]);
     _exit(0);
 }
 
