@@ -472,7 +472,7 @@ static int cmd_cp(cli *c)
 
 static int cmd_expose(cli *c)
 {
-    int port, rc = positionals(c, 2, 3, "pocketenv expose SANDBOX PORT [DESCRIPTION]");
+    int port = 0, rc = positionals(c, 2, 3, "pocketenv expose SANDBOX PORT [DESCRIPTION]");
     pocketenv_sandbox *sb = NULL;
     char *url = NULL;
     if (rc || (rc = parse_port(c->argv[1], &port)) || (rc = get_sandbox(c, c->argv[0], &sb)))
@@ -494,7 +494,7 @@ static int cmd_expose(cli *c)
 
 static int cmd_unexpose(cli *c)
 {
-    int port, rc = positionals(c, 2, 2, "pocketenv unexpose SANDBOX PORT");
+    int port = 0, rc = positionals(c, 2, 2, "pocketenv unexpose SANDBOX PORT");
     pocketenv_sandbox *sb = NULL;
     if (rc || (rc = parse_port(c->argv[1], &port)) || (rc = get_sandbox(c, c->argv[0], &sb)))
         return rc;
