@@ -319,14 +319,14 @@ static json_t *service_json(sqlite3_stmt *st)
     return o;
 }
 
-static void service_stop_pid(int64_t pid)
+/* Stops a service's process group: SIGTERM, a grace period, then SIGKILL. */
+static void service_stop_pid(const srv_sandbox *s, int64_t pid)
 {
-    if (pid <= 0)
+    if (pid <= 1 || !rt_alive((pid_t)s->init_pid, s->init_start))
         return;
-    kill(-(pid_t)pid, SIGTERM);
-    for (int i = 0; i < 50 && kill((pid_t)pid, 0) == 0; i++)
-        usleep(10000);
-    kill(-(pid_t)pid, SIGKILL);
+    rt_signal(s->pub.id, (int32_t)pid, SIGTERM);
+    usleep(50000);
+    rt_signal(s->pub.id, (int32_t)pid, SIGKILL);
 }
 
 /* Starts one service in its running sandbox; returns 0 on success. */
@@ -463,7 +463,7 @@ static int service_action(srv_req *r, srv_resp *resp, svc_action a)
     const char *id = srv_param(r, "serviceId");
     bool running = s.pub.status == POCKETENV_STATUS_RUNNING && rt_alive((pid_t)s.init_pid, s.init_start);
     if (a != SVC_START) {
-        service_stop_pid(pid);
+        service_stop_pid(&s, pid);
         db_run("UPDATE services SET status = 'STOPPED', pid = NULL WHERE id = ?", "s", id);
     }
     if (a == SVC_DELETE) {
@@ -474,7 +474,7 @@ static int service_action(srv_req *r, srv_resp *resp, svc_action a)
         json_decref(pj);
         db_run("DELETE FROM services WHERE id = ?", "s", id);
         srv_empty(resp);
-    } else if ((a == SVC_START && pid > 0 && kill((pid_t)pid, 0) == 0) || a == SVC_STOP) {
+    } else if ((a == SVC_START && pid > 0 && running) || a == SVC_STOP) {
         srv_empty(resp); /* already running / stopped */
     } else if (!running) {
         srv_error(resp, 400, "InvalidRequest", "Sandbox is not running");

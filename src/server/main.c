@@ -92,6 +92,23 @@ static int prepare_state(void)
     return check_traversable(g_cfg.state_dir);
 }
 
+/* pocketenv-sandbox-init lives next to pocketenvd (build tree and install alike). */
+static char *find_init_helper(void)
+{
+    const char *env = getenv("POCKETENV_SANDBOX_INIT");
+    if (env && *env)
+        return strdup(env);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return strdup("/usr/local/libexec/pocketenv-sandbox-init");
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    return pe_strprintf("%s/pocketenv-sandbox-init", self);
+}
+
 static void *sweeper(void *arg)
 {
     (void)arg;
@@ -187,6 +204,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
+    g_cfg.init_helper = find_init_helper();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -212,6 +230,7 @@ int main(int argc, char **argv)
         stop_all_sandboxes();
     db_close_all();
     free(g_cfg.public_url);
+    free(g_cfg.init_helper);
     free(g_cfg.state_dir);
     pocketenv_global_cleanup();
     return 0;

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox_proto.h"
 #include "server.h"
 
 static const char *CGROUP_CONTROLLERS[] = { "memory", "pids", "cpu" };
@@ -189,14 +192,6 @@ static void free_strv(char **v)
     free(v);
 }
 
-static void join_cgroups_raw(char **procs)
-{
-    char num[24];
-    put_num(num, (long)getpid());
-    for (size_t i = 0; procs && procs[i]; i++)
-        write_file_raw(procs[i], num);
-}
-
 /* ---------------------------------------------------------------- start: the init process */
 
 typedef enum { OP_MKDIR, OP_BIND, OP_BIND_RO, OP_SYMLINK, OP_FILE, OP_PROC, OP_TMPFS } op_kind;
@@ -209,7 +204,7 @@ typedef struct init_plan {
     op *ops;
     size_t n, cap;
     char *root, *hostname;
-    int sync_fd, ready_fd;
+    int sync_fd, ready_fd, listen_fd, helper_fd;
 } init_plan;
 
 static int plan_add(init_plan *p, op_kind k, char *a, char *b)
@@ -349,12 +344,16 @@ static int init_main(void *arg)
     /* wait until the parent has written our uid/gid maps */
     if (read(p->sync_fd, &c, 1) != 1)
         _exit(1);
-    /* Keep nothing of the server's: an inherited listening socket would outlive a crashed
-     * server and steal connections from its successor. */
-    if (dup2(p->ready_fd, 3) != 3)
+    /* Keep nothing of the server's but the control socket (3), the ready pipe (4) and the
+     * helper (5): an inherited listening socket of the server would outlive a crash and steal
+     * connections from its successor. */
+    if (dup2(p->listen_fd, 10) != 10 || dup2(p->ready_fd, 11) != 11 || dup2(p->helper_fd, 12) != 12 ||
+        dup2(10, PE_INIT_LISTEN_FD) != PE_INIT_LISTEN_FD || dup2(11, 4) != 4 || dup2(12, 5) != 5)
         _exit(1);
-    p->ready_fd = 3;
-    close_range(4, ~0U, 0);
+    p->ready_fd = 4;
+    close_range(6, ~0U, 0);
+    fcntl(4, F_SETFD, FD_CLOEXEC); /* closes (EOF for the parent) when the helper starts */
+    fcntl(5, F_SETFD, FD_CLOEXEC);
     if (become_root_in_namespace() != 0)
         report_and_exit(p->ready_fd, "set credentials", errno);
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -370,25 +369,17 @@ static int init_main(void *arg)
         report_and_exit(p->ready_fd, "detach the host root", errno);
     if (sethostname(p->hostname, strlen(p->hostname)) != 0)
         report_and_exit(p->ready_fd, "sethostname", errno);
-    prctl(PR_SET_NAME, "pocketenv-init", 0, 0, 0);
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     setsid();
-    write_all_raw(p->ready_fd, "K", 1);
-    close(p->ready_fd);
     for (int fd = 0; fd < 3; fd++) {
         close(fd);
-        open("/dev/null", O_RDWR);
+        if (open("/dev/null", O_RDWR) != fd)
+            report_and_exit(p->ready_fd, "reopen stdio", errno);
     }
-    /* init: reap every orphan until killed */
-    sigset_t set;
-    sigfillset(&set);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    for (;;) {
-        siginfo_t si;
-        sigwaitinfo(&set, &si);
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
-    }
+    char *argv[] = { "pocketenv-init", NULL }, *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+    syscall(SYS_execveat, 5, "", argv, envp, AT_EMPTY_PATH);
+    report_and_exit(p->ready_fd, "start pocketenv-sandbox-init", errno);
+    return 1;
 }
 
 static int64_t proc_start_time(pid_t pid, char *state_out)
@@ -442,9 +433,52 @@ static int write_id_maps(pid_t pid)
     return write_file_raw(path, map);
 }
 
+/* The control socket lives beside the sandbox's files; only root can reach it. */
+static int control_address(const char *id, struct sockaddr_un *a)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int n = snprintf(a->sun_path, sizeof a->sun_path, "%s/sandboxes/%s/control", g_cfg.state_dir, id);
+    return n > 0 && (size_t)n < sizeof a->sun_path ? 0 : -1;
+}
+
+static int control_listen(const char *id)
+{
+    struct sockaddr_un a;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || control_address(id, &a) != 0) {
+        if (fd >= 0)
+            close(fd);
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    unlink(a.sun_path);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || chmod(a.sun_path, 0600) != 0 || listen(fd, 128) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int control_connect(const char *id)
+{
+    struct sockaddr_un a;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int size = PE_INIT_MAX_REQUEST + 4096;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    if (control_address(id, &a) != 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int rt_start(const rt_spec *spec, pid_t *pid_out, int64_t *start_out)
 {
     init_plan p = { 0 };
+    p.listen_fd = p.helper_fd = -1;
     int sync[2] = { -1, -1 }, ready[2] = { -1, -1 };
     char *stack = NULL;
     const size_t stack_size = 256 * 1024;
@@ -457,6 +491,12 @@ int rt_start(const rt_spec *spec, pid_t *pid_out, int64_t *start_out)
         goto out;
     }
     cgroup_setup(spec->id, spec->memory_bytes, spec->cpus, spec->max_pids);
+    p.listen_fd = control_listen(spec->id);
+    p.helper_fd = open(g_cfg.init_helper, O_RDONLY | O_CLOEXEC);
+    if (p.listen_fd < 0 || p.helper_fd < 0) {
+        srv_log("sandbox %s: cannot prepare its init (%s): %s", spec->id, g_cfg.init_helper, strerror(errno));
+        goto out;
+    }
     if (pipe2(sync, O_CLOEXEC) != 0 || pipe2(ready, O_CLOEXEC) != 0 || !(stack = malloc(stack_size)))
         goto out;
     p.sync_fd = sync[0];
@@ -485,7 +525,7 @@ int rt_start(const rt_spec *spec, pid_t *pid_out, int64_t *start_out)
     write_all_raw(sync[1], "G", 1);
     char answer[256] = "";
     ssize_t n = read(ready[0], answer, sizeof answer - 1);
-    if (n == 1 && answer[0] == 'K') {
+    if (n == 0 && proc_start_time(pid, NULL) >= 0) { /* EOF: the helper replaced the child */
         rc = 0;
         *pid_out = pid;
         *start_out = proc_start_time(pid, NULL);
@@ -503,6 +543,10 @@ out:
             close(ready[i]);
     }
     free(stack);
+    if (p.listen_fd >= 0)
+        close(p.listen_fd);
+    if (p.helper_fd >= 0)
+        close(p.helper_fd);
     plan_free(&p);
     return rc;
 }
@@ -520,70 +564,13 @@ int rt_stop(const char *id, pid_t pid, int64_t start_time)
         waitpid(pid, NULL, WNOHANG); /* reap a dead init */
     }
     cgroup_remove(id);
+    struct sockaddr_un a;
+    if (control_address(id, &a) == 0)
+        unlink(a.sun_path);
     return 0;
 }
 
 /* ---------------------------------------------------------------- exec */
-
-static const char *NS_NAMES[] = { "user", "ipc", "uts", "pid", "mnt" };
-#define NNS 5
-
-typedef struct exec_child {
-    int ns_fds[NNS];
-    char **procs;
-    char *const *argv;
-    char *const *env;
-    const char *cwd;
-    int in_fd, out_fd, err_fd, status_fd;
-    bool detach;
-} exec_child;
-
-/* Runs in the forked child: join the sandbox, fork the real process, report. */
-static void exec_child_main(const exec_child *x)
-{
-    join_cgroups_raw(x->procs);
-    for (int i = 0; i < NNS; i++)
-        if (setns(x->ns_fds[i], 0) != 0)
-            _exit(120);
-    /* stdio for the command at 0-2, the status pipe at 3, and nothing else of the server's */
-    int in = fcntl(x->in_fd, F_DUPFD, 10), out = fcntl(x->out_fd, F_DUPFD, 10), err = fcntl(x->err_fd, F_DUPFD, 10);
-    int status = fcntl(x->status_fd, F_DUPFD, 10);
-    if (in < 0 || out < 0 || err < 0 || status < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
-        dup2(status, 3) < 0)
-        _exit(123);
-    close_range(4, ~0U, 0);
-    if (become_root_in_namespace() != 0)
-        _exit(121);
-    pid_t g = fork(); /* joining a PID namespace takes effect for children */
-    if (g < 0)
-        _exit(122);
-    if (g == 0) {
-        setsid();
-        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-        close(3);
-        if (chdir(x->cwd) != 0 && chdir("/") != 0)
-            _exit(126);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        execve(x->argv[0], x->argv, x->env);
-        _exit(127);
-    }
-    int32_t msg[2] = { g, 0 };
-    close(0);
-    close(1);
-    close(2);
-    write_all_raw(3, &msg[0], sizeof msg[0]);
-    if (x->detach)
-        _exit(0); /* the process is reparented to the sandbox's init */
-    int st = 0;
-    while (waitpid(g, &st, 0) < 0 && errno == EINTR)
-        ;
-    msg[1] = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    write_all_raw(3, &msg[1], sizeof msg[1]);
-    _exit(0);
-}
 
 typedef struct capture {
     pe_buf buf;
@@ -631,111 +618,121 @@ void rt_exec_result_free(rt_exec_result *r)
     r->out = r->err = NULL;
 }
 
-static int read_int32(int fd, int32_t *v, long deadline)
+/* Packs a request: header, cwd, argv, env. */
+static int pack_request(pe_buf *b, uint32_t kind, const char *cwd, char *const argv[], char *const *env)
 {
-    size_t got = 0;
-    while (got < sizeof *v) {
-        struct pollfd p = { fd, POLLIN, 0 };
-        long left = deadline ? deadline - mono_ms() : -1;
-        if (deadline && left <= 0)
-            return -2;
-        int pr = poll(&p, 1, deadline ? (int)left : -1);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            return -2;
-        ssize_t n = read(fd, (char *)v + got, sizeof *v - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        got += (size_t)n;
+    pe_init_request rq = { PE_INIT_MAGIC, kind, 0, 0, 0, 0 };
+    for (; argv[rq.argc]; rq.argc++)
+        ;
+    for (; env && env[rq.envc]; rq.envc++)
+        ;
+    int rc = pe_buf_append(b, &rq, sizeof rq) || pe_buf_append(b, cwd, strlen(cwd) + 1);
+    for (uint32_t i = 0; !rc && i < rq.argc; i++)
+        rc = pe_buf_append(b, argv[i], strlen(argv[i]) + 1);
+    for (uint32_t i = 0; !rc && i < rq.envc; i++)
+        rc = pe_buf_append(b, env[i], strlen(env[i]) + 1);
+    if (!rc && b->len > PE_INIT_MAX_REQUEST)
+        rc = -1;
+    return rc ? -1 : 0;
+}
+
+static int send_request(int sock, const pe_buf *b, const int fds[3])
+{
+    struct iovec iov = { b->data, b->len };
+    union {
+        char raw[CMSG_SPACE(sizeof(int) * 3)];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (fds) {
+        memset(&ctl, 0, sizeof ctl);
+        m.msg_control = ctl.raw;
+        m.msg_controllen = sizeof ctl.raw;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * 3);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * 3);
     }
-    return 0;
+    return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)b->len ? 0 : -1;
+}
+
+static int read_reply(int sock, pe_init_reply *r)
+{
+    ssize_t n;
+    while ((n = recv(sock, r, sizeof *r, 0)) < 0 && errno == EINTR)
+        ;
+    return n == (ssize_t)sizeof *r ? 0 : -1;
+}
+
+int rt_signal(const char *id, int32_t pid, int sig)
+{
+    int sock = control_connect(id);
+    pe_buf b = { 0 };
+    pe_init_request rq = { PE_INIT_MAGIC, PE_INIT_SIGNAL, 0, 0, pid, sig };
+    pe_init_reply r;
+    int rc = sock >= 0 && pe_buf_append(&b, &rq, sizeof rq) == 0 && send_request(sock, &b, NULL) == 0 &&
+                     read_reply(sock, &r) == 0 ? 0 : -1;
+    pe_buf_free(&b);
+    if (sock >= 0)
+        close(sock);
+    return rc;
 }
 
 int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_opts *o, rt_exec_result *res)
 {
-    exec_child x;
-    memset(&x, 0, sizeof x);
+    (void)init_pid;
     memset(res, 0, sizeof *res);
-    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, status_pipe[2] = { -1, -1 };
+    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, logfd = -1, rc = -1;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    int rc = -1;
-    pid_t child = -1;
-    for (int i = 0; i < NNS; i++)
-        x.ns_fds[i] = -1;
-    for (int i = 0; i < NNS; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)init_pid, NS_NAMES[i]);
-        if ((x.ns_fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-            srv_log("sandbox %s: cannot open %s: %s", id, path, strerror(errno));
-            goto out;
-        }
-    }
-    x.procs = cgroup_procs_paths(id);
-    x.argv = argv;
-    x.env = o->env;
-    x.cwd = o->cwd ? o->cwd : "/";
-    x.detach = o->detach;
-    if (pipe2(status_pipe, O_CLOEXEC) != 0)
+    int sock = control_connect(id);
+    pe_buf req = { 0 };
+    capture cout = { { 0 }, o->output_limit ? o->output_limit : (1u << 20), false }, cerr = cout;
+    if (sock < 0) {
+        srv_log("sandbox %s: cannot reach its init: %s", id, strerror(errno));
         goto out;
-    x.status_fd = status_pipe[1];
-    x.in_fd = o->stdin_fd >= 0 ? o->stdin_fd : devnull;
+    }
+    int fds[3] = { o->stdin_fd >= 0 ? o->stdin_fd : devnull, devnull, devnull };
     if (o->detach) {
-        int logfd = o->log_path ? open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
-        x.out_fd = x.err_fd = logfd >= 0 ? logfd : devnull;
+        logfd = o->log_path ? open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+        fds[1] = fds[2] = logfd >= 0 ? logfd : devnull;
     } else {
         if (pipe2(err_pipe, O_CLOEXEC) != 0 || (o->stdout_fd < 0 && pipe2(out_pipe, O_CLOEXEC) != 0))
             goto out;
-        x.out_fd = o->stdout_fd >= 0 ? o->stdout_fd : out_pipe[1];
-        x.err_fd = err_pipe[1];
+        fds[1] = o->stdout_fd >= 0 ? o->stdout_fd : out_pipe[1];
+        fds[2] = err_pipe[1];
     }
-    child = fork();
-    if (child < 0)
+    if (pack_request(&req, o->detach ? PE_INIT_DETACH : PE_INIT_RUN, o->cwd ? o->cwd : "/", argv, o->env) != 0 ||
+        send_request(sock, &req, fds) != 0) {
+        srv_log("sandbox %s: cannot send the command to its init: %s", id, strerror(errno));
         goto out;
-    if (child == 0)
-        exec_child_main(&x);
-    if (o->detach && x.out_fd != devnull)
-        close(x.out_fd);
-    close(status_pipe[1]);
-    status_pipe[1] = -1;
+    }
+    /* the write ends now live in the command only: EOF comes when it (and its children) close them */
     if (out_pipe[1] >= 0)
         close(out_pipe[1]);
     if (err_pipe[1] >= 0)
         close(err_pipe[1]);
     out_pipe[1] = err_pipe[1] = -1;
-
-    long deadline = o->timeout_ms > 0 ? mono_ms() + o->timeout_ms : 0;
-    int32_t gpid = 0, code = 0;
-    if (read_int32(status_pipe[0], &gpid, deadline ? deadline : mono_ms() + 10000) != 0) {
-        int st = 0;
-        waitpid(child, &st, 0);
-        srv_log("sandbox %s: cannot enter the sandbox (helper status %d)", id, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-        child = -1;
+    pe_init_reply r;
+    if (read_reply(sock, &r) != 0 || r.kind != PE_INIT_STARTED) {
+        srv_log("sandbox %s: the command did not start (%s)", id, r.kind == PE_INIT_ERROR ? strerror(r.value) : "init gone");
         goto out;
     }
-    res->pid = gpid;
+    res->pid = r.value;
     if (o->detach) {
-        waitpid(child, NULL, 0);
-        child = -1;
         rc = 0;
         goto out;
     }
-
-    capture cout = { { 0 }, o->output_limit ? o->output_limit : (1u << 20), false };
-    capture cerr = cout;
-    bool out_open = out_pipe[0] >= 0, err_open = true, status_open = true;
-    while (status_open) {
-        struct pollfd p[3] = { { status_pipe[0], POLLIN, 0 }, { out_open ? out_pipe[0] : -1, POLLIN, 0 },
+    long deadline = o->timeout_ms > 0 ? mono_ms() + o->timeout_ms : 0;
+    bool out_open = out_pipe[0] >= 0, err_open = true, running = true;
+    int code = 255;
+    while (running) {
+        struct pollfd p[3] = { { sock, POLLIN, 0 }, { out_open ? out_pipe[0] : -1, POLLIN, 0 },
                                { err_open ? err_pipe[0] : -1, POLLIN, 0 } };
         long left = deadline ? deadline - mono_ms() : -1;
         if (deadline && left <= 0) {
-            res->timed_out = true;
-            kill(-gpid, SIGKILL);
-            kill(gpid, SIGKILL);
-            deadline = 0;
-            continue;
+            res->timed_out = true; /* hanging up makes the init kill the command's process group */
+            break;
         }
         int pr = poll(p, 3, deadline ? (int)left : -1);
         if (pr < 0 && errno != EINTR)
@@ -747,27 +744,27 @@ int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_op
         if (p[2].revents)
             capture_read(err_pipe[0], &cerr, &err_open);
         if (p[0].revents) {
-            if (read_int32(status_pipe[0], &code, mono_ms() + 1000) != 0)
-                code = 255; /* the helper died without reporting: an unknown failure */
-            status_open = false;
+            if (read_reply(sock, &r) == 0 && r.kind == PE_INIT_EXITED)
+                code = r.value;
+            running = false;
         }
     }
-    /* The command has exited; collect what it wrote without waiting for background children
-     * that may still hold the pipes. */
+    close(sock);
+    sock = -1;
+    /* collect what it wrote without waiting for background children that still hold the pipes */
     for (int i = 0; i < 64 && (out_open || err_open); i++) {
         struct pollfd p[2] = { { out_open ? out_pipe[0] : -1, POLLIN, 0 }, { err_open ? err_pipe[0] : -1, POLLIN, 0 } };
-        if (poll(p, 2, 20) <= 0)
+        if (poll(p, 2, res->timed_out ? 50 : 20) <= 0)
             break;
         if (p[0].revents)
             capture_read(out_pipe[0], &cout, &out_open);
         if (p[1].revents)
             capture_read(err_pipe[0], &cerr, &err_open);
     }
-    waitpid(child, NULL, 0);
-    child = -1;
     res->exit_code = res->timed_out ? 124 : code;
     res->out = capture_finish(&cout);
     res->err = capture_finish(&cerr);
+    cout.buf.data = cerr.buf.data = NULL;
     if (res->timed_out) {
         char *e = pe_strprintf("%s\n[pocketenvd: command killed after %ld ms]\n", res->err, o->timeout_ms);
         if (e) {
@@ -777,17 +774,12 @@ int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_op
     }
     rc = 0;
 out:
-    if (child > 0) {
-        kill(child, SIGKILL);
-        waitpid(child, NULL, 0);
-    }
-    for (int i = 0; i < NNS; i++)
-        if (x.ns_fds[i] >= 0)
-            close(x.ns_fds[i]);
-    int fds[] = { out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], status_pipe[0], status_pipe[1], devnull };
-    for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    free_strv(x.procs);
+    pe_buf_free(&req);
+    pe_buf_free(&cout.buf);
+    pe_buf_free(&cerr.buf);
+    int close_fds[] = { out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1], devnull, logfd, sock };
+    for (size_t i = 0; i < sizeof close_fds / sizeof *close_fds; i++)
+        if (close_fds[i] >= 0)
+            close(close_fds[i]);
     return rc;
 }

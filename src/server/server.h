@@ -28,6 +28,7 @@ typedef struct pe_server_config {
     bool userns;             /* sandboxes get a user namespace */
     uid_t uid_base;          /* host uid that sandbox root maps to */
     uid_t uid_count;
+    char *init_helper;       /* path of pocketenv-sandbox-init */
 } pe_server_config;
 
 extern pe_server_config g_cfg;
@@ -170,9 +171,11 @@ typedef struct rt_exec_result {
     char *out, *err;
     int exit_code;           /* 128+signal when killed; 124 on timeout */
     bool timed_out;
-    pid_t pid;               /* detach: host pid of the process group leader */
+    pid_t pid;               /* the command's pid inside the sandbox (its process group) */
 } rt_exec_result;
 
+/* Sends signal sig to the process group of pid (a sandbox pid from a detached run). */
+int rt_signal(const char *id, int32_t pid, int sig);
 /* Runs argv inside the sandbox whose init is pid. */
 int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_opts *o, rt_exec_result *res);
 void rt_exec_result_free(rt_exec_result *r);

@@ -1,0 +1,215 @@
+/*
+ * pocketenv-sandbox-init: PID 1 of a local sandbox.
+ *
+ * pocketenvd builds the sandbox (namespaces, mounts, cgroups) and then replaces the sandbox's
+ * first process with this small program, which:
+ *   - reaps every orphan (it is the sandbox's init);
+ *   - runs commands on request: pocketenvd connects to the control socket (fd 3, a listening
+ *     SOCK_SEQPACKET Unix socket bound to a path only root can reach) and sends one request
+ *     with argv, environment, working directory and the command's stdin/stdout/stderr as
+ *     SCM_RIGHTS descriptors. The answer is the command's pid, then its exit status.
+ *     Closing the connection before the command ends kills its process group (timeouts, and a
+ *     crashed server, leave nothing running).
+ * Because it is tiny and single-threaded, forking it costs a fraction of forking the server, and
+ * its children are born inside the sandbox's namespaces and cgroups.
+ *
+ * Wire format shared with runtime.c: see sandbox_proto.h.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox_proto.h"
+
+#define MAX_CONNS 512
+
+typedef struct conn {
+    int fd;
+    pid_t pid; /* 0 until a command runs */
+} conn;
+
+static conn conns[MAX_CONNS];
+static size_t nconns;
+
+static void reply(int fd, uint32_t kind, int32_t value)
+{
+    pe_init_reply r = { kind, value };
+    send(fd, &r, sizeof r, MSG_NOSIGNAL);
+}
+
+static void drop(size_t i)
+{
+    close(conns[i].fd);
+    conns[i] = conns[--nconns];
+}
+
+/* Splits the packed strings of a request into argv/env; returns 0 on success. */
+static int unpack(char *data, size_t len, uint32_t argc, uint32_t envc, char **cwd, char ***argv, char ***env)
+{
+    char **a = calloc(argc + 1, sizeof *a), **e = calloc(envc + 1, sizeof *e);
+    char *p = data, *end = data + len;
+    if (!a || !e || len == 0 || end[-1] != '\0')
+        goto bad;
+    *cwd = p;
+    p += strlen(p) + 1;
+    for (uint32_t i = 0; i < argc; i++) {
+        if (p >= end)
+            goto bad;
+        a[i] = p;
+        p += strlen(p) + 1;
+    }
+    for (uint32_t i = 0; i < envc; i++) {
+        if (p >= end)
+            goto bad;
+        e[i] = p;
+        p += strlen(p) + 1;
+    }
+    if (!argc)
+        goto bad;
+    *argv = a;
+    *env = e;
+    return 0;
+bad:
+    free(a);
+    free(e);
+    return -1;
+}
+
+static void run_request(size_t i, char *buf)
+{
+    struct iovec iov = { buf, PE_INIT_MAX_REQUEST };
+    union {
+        char raw[CMSG_SPACE(sizeof(int) * 3)];
+        struct cmsghdr align;
+    } ctl;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.raw, .msg_controllen = sizeof ctl.raw };
+    ssize_t n = recvmsg(conns[i].fd, &m, MSG_CMSG_CLOEXEC);
+    if (n <= 0) {
+        drop(i);
+        return;
+    }
+    int fds[3] = { -1, -1, -1 };
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof fds))
+            memcpy(fds, CMSG_DATA(c), sizeof fds);
+    pe_init_request *rq = (pe_init_request *)buf;
+    if ((size_t)n < sizeof *rq || rq->magic != PE_INIT_MAGIC) {
+        reply(conns[i].fd, PE_INIT_ERROR, EINVAL);
+        goto done;
+    }
+    if (rq->op == PE_INIT_SIGNAL) { /* signal a process group started earlier (services) */
+        if (rq->pid > 1) {
+            kill(-rq->pid, rq->sig);
+            kill(rq->pid, rq->sig);
+        }
+        reply(conns[i].fd, PE_INIT_EXITED, 0);
+        goto done;
+    }
+    char *cwd, **argv, **env;
+    if (fds[0] < 0 || unpack(buf + sizeof *rq, (size_t)n - sizeof *rq, rq->argc, rq->envc, &cwd, &argv, &env) != 0) {
+        reply(conns[i].fd, PE_INIT_ERROR, EINVAL);
+        goto done;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        setsid();
+        dup2(fds[0], 0);
+        dup2(fds[1], 1);
+        dup2(fds[2], 2);
+        close_range(3, ~0U, 0);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (chdir(cwd) != 0 && chdir("/") != 0)
+            _exit(126);
+        execve(argv[0], argv, env);
+        _exit(127);
+    }
+    free(argv);
+    free(env);
+    if (pid < 0) {
+        reply(conns[i].fd, PE_INIT_ERROR, errno);
+        goto done;
+    }
+    reply(conns[i].fd, PE_INIT_STARTED, pid);
+    if (rq->op == PE_INIT_DETACH)
+        goto done; /* services run on their own; init still reaps them */
+    conns[i].pid = pid;
+    for (int k = 0; k < 3; k++)
+        close(fds[k]);
+    return;
+done:
+    for (int k = 0; k < 3; k++)
+        if (fds[k] >= 0)
+            close(fds[k]);
+    drop(i);
+}
+
+static void reap(void)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (size_t i = 0; i < nconns; i++) {
+            if (conns[i].pid != pid)
+                continue;
+            reply(conns[i].fd, PE_INIT_EXITED, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+            drop(i);
+            break;
+        }
+    }
+}
+
+int main(void)
+{
+    prctl(PR_SET_NAME, "pocketenv-init", 0, 0, 0);
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, NULL);
+    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    char *buf = malloc(PE_INIT_MAX_REQUEST);
+    if (sfd < 0 || !buf)
+        return 1;
+    struct pollfd p[MAX_CONNS + 2];
+    for (;;) {
+        p[0] = (struct pollfd){ PE_INIT_LISTEN_FD, POLLIN, 0 };
+        p[1] = (struct pollfd){ sfd, POLLIN, 0 };
+        for (size_t i = 0; i < nconns; i++)
+            p[i + 2] = (struct pollfd){ conns[i].fd, POLLIN, 0 };
+        size_t polled = nconns;
+        if (poll(p, polled + 2, -1) < 0)
+            continue;
+        if (p[1].revents) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) > 0)
+                ;
+            reap();
+        }
+        /* connections, newest first so that dropping (swap with last) never skips one */
+        for (size_t k = polled; k-- > 0;) {
+            if (k >= nconns || !p[k + 2].revents || conns[k].fd != p[k + 2].fd)
+                continue;
+            if (conns[k].pid == 0) {
+                run_request(k, buf);
+            } else { /* the server hung up while the command runs: stop it */
+                kill(-conns[k].pid, SIGKILL);
+                kill(conns[k].pid, SIGKILL);
+                conns[k].pid = 0;
+                drop(k);
+            }
+        }
+        if (p[0].revents && nconns < MAX_CONNS) {
+            int fd = accept4(PE_INIT_LISTEN_FD, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                conns[nconns++] = (conn){ fd, 0 };
+        }
+    }
+}
