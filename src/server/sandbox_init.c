@@ -16,8 +16,10 @@
  * Wire format shared with runtime.c: see sandbox_proto.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -117,25 +119,28 @@ static void run_request(size_t i, char *buf)
         reply(conns[i].fd, PE_INIT_ERROR, EINVAL);
         goto done;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        setsid();
-        dup2(fds[0], 0);
-        dup2(fds[1], 1);
-        dup2(fds[2], 2);
-        close_range(3, ~0U, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (chdir(cwd) != 0 && chdir("/") != 0)
-            _exit(126);
-        execve(argv[0], argv, env);
-        _exit(127);
-    }
+    /* posix_spawn (vfork semantics) costs less than fork; every other descriptor of ours is
+     * close-on-exec, so the command gets exactly its three. */
+    pid_t pid = -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[2], 2);
+    posix_spawn_file_actions_addchdir_np(&fa, access(cwd, X_OK) == 0 ? cwd : "/");
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setsigmask(&at, &none);
+    int err = posix_spawn(&pid, argv[0], &fa, &at, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     free(argv);
     free(env);
-    if (pid < 0) {
-        reply(conns[i].fd, PE_INIT_ERROR, errno);
+    if (err) {
+        reply(conns[i].fd, PE_INIT_ERROR, err);
         goto done;
     }
     reply(conns[i].fd, PE_INIT_STARTED, pid);
@@ -170,6 +175,9 @@ static void reap(void)
 int main(void)
 {
     prctl(PR_SET_NAME, "pocketenv-init", 0, 0, 0);
+    /* commands must never inherit the control socket: they could take the server's requests */
+    if (fcntl(PE_INIT_LISTEN_FD, F_SETFD, FD_CLOEXEC) != 0)
+        return 1;
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);

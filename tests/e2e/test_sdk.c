@@ -539,6 +539,10 @@ static void sandboxes_are_isolated(void **state)
     out = run(b, "mknod /tmp/disk b 8 0 2>&1; mount -t tmpfs x /mnt 2>&1; kill -9 1 2>&1; echo done", 0);
     CONTAINS(out, "done");
     free(out);
+    /* commands hold only their own descriptors: never the init's control socket */
+    out = run(b, "ls /proc/self/fd | tr '\\n' ' '", 0);
+    assert_string_equal(out, "0 1 2 3 "); /* 3 is ls's own directory handle */
+    free(out);
     char *alive = run(b, "echo alive", 0);
     assert_string_equal(alive, "alive\n");
     free(alive);
