@@ -67,6 +67,7 @@ int out_usage(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+__attribute__((format(printf, 4, 0)))
 static void message(cli *c, const char *mark, const char *color, const char *fmt, va_list ap)
 {
     if (c->json)

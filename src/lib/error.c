@@ -12,6 +12,7 @@ typedef struct pe_error_tls {
 
 static _Thread_local pe_error_tls tls_error = {{0, 0, "", ""}, "", ""};
 
+__attribute__((format(printf, 4, 0)))
 static void set_error(int code, long status, const char *remote, const char *fmt, va_list ap)
 {
     tls_error.pub.code = code;

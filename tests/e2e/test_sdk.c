@@ -26,8 +26,7 @@ static int teardown(void **state)
 {
     (void)state;
     pocketenv_client_free(cli);
-    pe_test_server_cleanup(&srv);
-    return 0;
+    return pe_test_server_cleanup(&srv);
 }
 
 static pocketenv_sandbox *new_sandbox(const char *name)

@@ -102,8 +102,7 @@ static int teardown(void **state)
     if (shared_handle)
         curl_easy_cleanup(shared_handle);
     pocketenv_client_free(cli);
-    pe_test_server_cleanup(&srv);
-    return 0;
+    return pe_test_server_cleanup(&srv);
 }
 
 static pocketenv_sandbox *new_sandbox(const char *name, int64_t memory)
@@ -434,7 +433,7 @@ static void rate_limit_answers_429_with_retry_after(void **state)
     shared_handle = saved;
     srv = tmp;
     pocketenv_client_free(c);
-    pe_test_server_cleanup(&limited);
+    assert_int_equal(pe_test_server_cleanup(&limited), 0);
 }
 
 int main(void)

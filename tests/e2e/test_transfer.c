@@ -48,10 +48,10 @@ static int teardown(void **state)
     pocketenv_sandbox_free(sb);
     pocketenv_sandbox_free(other);
     pocketenv_client_free(cli);
-    pe_test_server_cleanup(&srv);
+    int rc = pe_test_server_cleanup(&srv);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", work);
-    return system(cmd) == 0 ? 0 : -1;
+    return system(cmd) == 0 ? rc : -1;
 }
 
 static char *run(pocketenv_sandbox *s, const char *cmd)

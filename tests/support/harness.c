@@ -79,13 +79,21 @@ int pe_test_server_start(pe_test_server *s, const char *const *extra)
     return launch(s, extra, "0");
 }
 
-void pe_test_server_stop(pe_test_server *s, int kill9)
+int pe_test_server_stop(pe_test_server *s, int kill9)
 {
+    int st = 0;
     if (s->pid <= 0)
-        return;
+        return 0;
     kill(s->pid, kill9 ? SIGKILL : SIGTERM);
-    waitpid(s->pid, NULL, 0);
+    waitpid(s->pid, &st, 0);
     s->pid = 0;
+    if (kill9)
+        return 0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "pocketenvd did not shut down cleanly (status %d); its log: %s.log\n", st, s->state);
+        return -1;
+    }
+    return 0;
 }
 
 int pe_test_server_restart(pe_test_server *s, int kill9)
@@ -97,15 +105,16 @@ int pe_test_server_restart(pe_test_server *s, int kill9)
     return launch(s, NULL, p);
 }
 
-void pe_test_server_cleanup(pe_test_server *s)
+int pe_test_server_cleanup(pe_test_server *s)
 {
     char cmd[600];
-    pe_test_server_stop(s, 0);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.log'", s->state, s->state);
+    int rc = pe_test_server_stop(s, 0);
     if (getenv("PE_TEST_KEEP"))
-        return;
+        return rc;
+    snprintf(cmd, sizeof cmd, rc ? "rm -rf '%s'" : "rm -rf '%s' '%s.log'", s->state, s->state);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", s->state);
+    return rc;
 }
 
 pocketenv_client *pe_test_client(const pe_test_server *s, const char *token)

@@ -16,12 +16,14 @@ typedef struct pe_test_server {
 
 /* Starts pocketenvd (path from $POCKETENVD or the build tree) with extra arguments. */
 int pe_test_server_start(pe_test_server *s, const char *const *extra_args);
-/* SIGTERM and wait; with kill9 the server is killed instead (sandboxes survive). */
-void pe_test_server_stop(pe_test_server *s, int kill9);
+/* SIGTERM and wait; with kill9 the server is killed instead (sandboxes survive). Returns the
+ * server's exit status after SIGTERM (non-zero means it failed to shut down cleanly, e.g. a
+ * LeakSanitizer report in a sanitizer build), 0 after SIGKILL. */
+int pe_test_server_stop(pe_test_server *s, int kill9);
 /* Restart on the same state directory (and the same port). */
 int pe_test_server_restart(pe_test_server *s, int kill9);
-/* Removes the state directory. */
-void pe_test_server_cleanup(pe_test_server *s);
+/* Stops the server, removes the state directory; returns pe_test_server_stop's status. */
+int pe_test_server_cleanup(pe_test_server *s);
 /* A client for this server with the default user's token (or `token` when non-NULL). */
 pocketenv_client *pe_test_client(const pe_test_server *s, const char *token);
 /* Creates another local user; returns its token (caller frees). */
