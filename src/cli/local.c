@@ -23,12 +23,7 @@ char *local_state_dir(void)
     const char *env = getenv("POCKETENV_LOCAL_STATE");
     if (env && *env)
         return strdup(env);
-    if (geteuid() == 0)
-        return strdup("/var/lib/pocketenvd");
-    const char *xdg = getenv("XDG_STATE_HOME");
-    if (xdg && *xdg)
-        return pe_strprintf("%s/pocketenvd", xdg);
-    return pe_home_path(".local/state/pocketenvd");
+    return pe_default_state_dir();
 }
 
 /* Local mode is the default when nothing points at the hosted platform. */
@@ -95,22 +90,11 @@ static int read_local_json(const char *state, local_server *out)
     return rc;
 }
 
-/* pocketenvd next to this executable, else from PATH. */
+/* pocketenvd next to this executable (or $POCKETENVD), else from PATH. */
 static char *daemon_path(void)
 {
-    const char *env = getenv("POCKETENVD");
-    if (env && *env)
-        return strdup(env);
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n > 0) {
-        self[n] = '\0';
-        char *p = pe_strprintf("%s/pocketenvd", dirname(self));
-        if (p && access(p, X_OK) == 0)
-            return p;
-        free(p);
-    }
-    return strdup("pocketenvd");
+    char *p = pe_sibling_executable("POCKETENVD", "pocketenvd");
+    return p ? p : strdup("pocketenvd");
 }
 
 static int spawn_daemon(const char *state, bool verbose)

@@ -114,6 +114,11 @@ PE_HIDDEN int pe_http_fail(long status, const char *body, size_t len, const char
 /* ---- misc ---- */
 PE_HIDDEN int pe_require_sandbox(const pocketenv_sandbox *sb);
 PE_HIDDEN char *pe_home_path(const char *rel); /* $HOME/rel, caller frees */
+/* The executable `name` next to the running one, or $env_var when set; NULL when neither exists. */
+PE_HIDDEN char *pe_sibling_executable(const char *env_var, const char *name);
+/* pocketenvd's default state directory: /var/lib/pocketenvd as root (sandbox users must traverse
+ * it), else $XDG_STATE_HOME/pocketenvd or ~/.local/state/pocketenvd. Caller frees. */
+PE_HIDDEN char *pe_default_state_dir(void);
 
 /* gitignore-style ignore rules (ignore.c) */
 typedef struct pe_ignore pe_ignore;

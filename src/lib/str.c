@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <curl/curl.h>
 
 #include "internal.h"
@@ -117,4 +119,35 @@ char *pe_home_path(const char *rel)
     if (!home || !*home)
         return NULL;
     return pe_strprintf("%s/%s", home, rel);
+}
+
+char *pe_sibling_executable(const char *env_var, const char *name)
+{
+    const char *env = env_var ? getenv(env_var) : NULL;
+    if (env && *env)
+        return strdup(env);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash)
+        *slash = '\0';
+    char *path = pe_strprintf("%s/%s", self, name);
+    if (path && access(path, X_OK) != 0) {
+        free(path);
+        path = NULL;
+    }
+    return path;
+}
+
+char *pe_default_state_dir(void)
+{
+    if (geteuid() == 0)
+        return strdup("/var/lib/pocketenvd");
+    const char *xdg = getenv("XDG_STATE_HOME");
+    if (xdg && *xdg)
+        return pe_strprintf("%s/pocketenvd", xdg);
+    return pe_home_path(".local/state/pocketenvd");
 }

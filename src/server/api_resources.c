@@ -296,7 +296,7 @@ static int h_delete_volume(srv_req *r, srv_resp *resp)
     const char *id = srv_param(r, "id");
     int n = db_run("DELETE FROM volumes WHERE id = ? AND owner_did = ?", "ss", id, r->user->did);
     if (n == 1) {
-        char *dir = srv_path("%s/volumes/%s", g_cfg.state_dir, id);
+        char *dir = pe_strprintf("%s/volumes/%s", g_cfg.state_dir, id);
         if (dir)
             pe_rmtree(dir);
         free(dir);

@@ -324,7 +324,7 @@ static int boot(srv_sandbox *s)
     sqlite3_stmt *st = db_prep("SELECT id, path, read_only FROM volumes WHERE sandbox_id = ? AND path IS NOT NULL "
                                "ORDER BY length(path)", "s", s->pub.id);
     while (st && sqlite3_step(st) == SQLITE_ROW) {
-        char *dir = srv_path("%s/volumes/%s", g_cfg.state_dir, sqlite3_column_text(st, 0));
+        char *dir = pe_strprintf("%s/volumes/%s", g_cfg.state_dir, sqlite3_column_text(st, 0));
         if (dir && srv_mkdirs(dir, 0755) == 0 && chown(dir, g_cfg.uid_base, g_cfg.uid_base) == 0)
             add_mount(&mounts, &n, dir, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2) != 0);
         else
@@ -902,7 +902,7 @@ static int h_pull(srv_req *r, srv_resp *resp)
     return 0;
 }
 
-static char *backup_path(const char *id) { return srv_path("%s/backups/%s.tar.gz", g_cfg.state_dir, id); }
+static char *backup_path(const char *id) { return pe_strprintf("%s/backups/%s.tar.gz", g_cfg.state_dir, id); }
 
 static void expire_backups(void)
 {

@@ -128,7 +128,7 @@ static int write_private(const char *path, const char *text)
 
 int srv_keys_load_or_create(const char *state_dir)
 {
-    char *path = srv_path("%s/server.key", state_dir);
+    char *path = pe_strprintf("%s/server.key", state_dir);
     FILE *f = path ? fopen(path, "re") : NULL;
     char hex[130] = "";
     int rc = -1;
@@ -156,7 +156,7 @@ int srv_keys_load_or_create(const char *state_dir)
 
 int srv_ensure_default_user(void)
 {
-    char *path = srv_path("%s/local.json", g_cfg.state_dir);
+    char *path = pe_strprintf("%s/local.json", g_cfg.state_dir);
     json_t *existing = path ? json_load_file(path, 0, NULL) : NULL;
     const char *token = json_string_value(json_object_get(existing, "token"));
     srv_user u = { 0 };

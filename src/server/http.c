@@ -361,7 +361,7 @@ static req_ctx *new_ctx(struct MHD_Connection *conn, const char *url, const char
     ctx->blob_fd = -1;
     if (!strcmp(method, "POST") && !strcmp(url, "/cp")) {
         char *uuid = srv_uuid4();
-        ctx->blob_tmp = uuid ? srv_path("%s/blobs/.upload-%s", g_cfg.state_dir, uuid) : NULL;
+        ctx->blob_tmp = uuid ? pe_strprintf("%s/blobs/.upload-%s", g_cfg.state_dir, uuid) : NULL;
         free(uuid);
         if (ctx->blob_tmp)
             ctx->blob_fd = open(ctx->blob_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

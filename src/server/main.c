@@ -28,16 +28,6 @@ static void on_signal(int sig)
     stopping = 1;
 }
 
-static char *default_state_dir(void)
-{
-    if (geteuid() == 0) /* sandbox users must be able to traverse the path: not under /root */
-        return strdup("/var/lib/pocketenvd");
-    const char *xdg = getenv("XDG_STATE_HOME");
-    if (xdg && *xdg)
-        return pe_strprintf("%s/pocketenvd", xdg);
-    return pe_home_path(".local/state/pocketenvd");
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: pocketenvd [options]\n"
@@ -81,7 +71,7 @@ static int prepare_state(void)
 {
     const char *subs[] = { "", "/sandboxes", "/blobs", "/backups", "/volumes" };
     for (size_t i = 0; i < sizeof subs / sizeof *subs; i++) {
-        char *d = srv_path("%s%s", g_cfg.state_dir, subs[i]);
+        char *d = pe_strprintf("%s%s", g_cfg.state_dir, subs[i]);
         if (!d || srv_mkdirs(d, 0711) != 0 || chmod(d, i == 2 || i == 3 ? 0700 : 0711) != 0) {
             fprintf(stderr, "pocketenvd: cannot create %s: %s\n", d ? d : g_cfg.state_dir, strerror(errno));
             free(d);
@@ -90,23 +80,6 @@ static int prepare_state(void)
         free(d);
     }
     return check_traversable(g_cfg.state_dir);
-}
-
-/* pocketenv-sandbox-init lives next to pocketenvd (build tree and install alike). */
-static char *find_init_helper(void)
-{
-    const char *env = getenv("POCKETENV_SANDBOX_INIT");
-    if (env && *env)
-        return strdup(env);
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return strdup("/usr/local/libexec/pocketenv-sandbox-init");
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = '\0';
-    return pe_strprintf("%s/pocketenv-sandbox-init", self);
 }
 
 static void *sweeper(void *arg)
@@ -178,8 +151,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!g_cfg.state_dir)
-        g_cfg.state_dir = default_state_dir();
-    char *db_file = g_cfg.state_dir ? srv_path("%s/pocketenvd.db", g_cfg.state_dir) : NULL;
+        g_cfg.state_dir = pe_default_state_dir();
+    char *db_file = g_cfg.state_dir ? pe_strprintf("%s/pocketenvd.db", g_cfg.state_dir) : NULL;
     if (!db_file || prepare_state() != 0 || srv_keys_load_or_create(g_cfg.state_dir) != 0 || db_open(db_file) != 0) {
         fprintf(stderr, "pocketenvd: cannot open the state in %s\n", g_cfg.state_dir ? g_cfg.state_dir : "(unknown)");
         return 1;
@@ -204,7 +177,12 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    g_cfg.init_helper = find_init_helper();
+    /* PID 1 of every sandbox lives next to pocketenvd (build tree and install alike) */
+    g_cfg.init_helper = pe_sibling_executable("POCKETENV_SANDBOX_INIT", "pocketenv-sandbox-init");
+    if (!g_cfg.init_helper) {
+        fprintf(stderr, "pocketenvd: pocketenv-sandbox-init is missing next to this program\n");
+        return 1;
+    }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -97,19 +97,19 @@ static int become_root_in_namespace(void)
 
 char *rt_sandbox_dir(const char *id, const char *sub)
 {
-    return sub ? srv_path("%s/sandboxes/%s/%s", g_cfg.state_dir, id, sub) : srv_path("%s/sandboxes/%s", g_cfg.state_dir, id);
+    return sub ? pe_strprintf("%s/sandboxes/%s/%s", g_cfg.state_dir, id, sub) : pe_strprintf("%s/sandboxes/%s", g_cfg.state_dir, id);
 }
 
 static char *cgroup_dir(const char *ctrl, const char *id)
 {
-    return srv_path("/sys/fs/cgroup/%s/pocketenv/%s", ctrl, id);
+    return pe_strprintf("/sys/fs/cgroup/%s/pocketenv/%s", ctrl, id);
 }
 
 int rt_init(void)
 {
     g_cfg.cgroups_ok = true;
     for (int i = 0; i < NCTRL; i++) {
-        char *d = srv_path("/sys/fs/cgroup/%s/pocketenv", CGROUP_CONTROLLERS[i]);
+        char *d = pe_strprintf("/sys/fs/cgroup/%s/pocketenv", CGROUP_CONTROLLERS[i]);
         if (!d || srv_mkdirs(d, 0755) != 0)
             g_cfg.cgroups_ok = false;
         free(d);
@@ -143,17 +143,17 @@ static void cgroup_setup(const char *id, int64_t memory_bytes, int64_t cpus, int
         }
         if (i == 0 && memory_bytes > 0) {
             put_num(num, (long)memory_bytes);
-            f = srv_path("%s/memory.limit_in_bytes", d);
+            f = pe_strprintf("%s/memory.limit_in_bytes", d);
             if (f && write_file_raw(f, num) != 0)
                 srv_log("warning: cannot set the memory limit of %s: %s", id, strerror(errno));
         } else if (i == 1 && max_pids > 0) {
             put_num(num, (long)max_pids);
-            f = srv_path("%s/pids.max", d);
+            f = pe_strprintf("%s/pids.max", d);
             if (f && write_file_raw(f, num) != 0)
                 srv_log("warning: cannot set the process limit of %s: %s", id, strerror(errno));
         } else if (i == 2 && cpus > 0) {
             put_num(num, (long)(cpus * 100000));
-            f = srv_path("%s/cpu.cfs_quota_us", d);
+            f = pe_strprintf("%s/cpu.cfs_quota_us", d);
             if (f && write_file_raw(f, num) != 0)
                 srv_log("warning: cannot set the CPU limit of %s: %s", id, strerror(errno));
         }
@@ -179,7 +179,7 @@ static char **cgroup_procs_paths(const char *id)
     for (int i = 0, k = 0; p && g_cfg.cgroups_ok && i < NCTRL; i++) {
         char *d = cgroup_dir(CGROUP_CONTROLLERS[i], id);
         if (d)
-            p[k++] = srv_path("%s/cgroup.procs", d);
+            p[k++] = pe_strprintf("%s/cgroup.procs", d);
         free(d);
     }
     return p;
@@ -234,12 +234,12 @@ static int plan_mkdirs(init_plan *p, const char *inner)
     for (char *s = copy ? copy + 1 : NULL; !rc && s && *s; s++) {
         if (*s == '/') {
             *s = '\0';
-            rc = plan_add(p, OP_MKDIR, srv_path("%s%s", p->root, copy), NULL);
+            rc = plan_add(p, OP_MKDIR, pe_strprintf("%s%s", p->root, copy), NULL);
             *s = '/';
         }
     }
     if (!rc)
-        rc = plan_add(p, OP_MKDIR, srv_path("%s%s", p->root, copy), NULL);
+        rc = plan_add(p, OP_MKDIR, pe_strprintf("%s%s", p->root, copy), NULL);
     free(copy);
     return rc;
 }
@@ -269,27 +269,27 @@ static int plan_build(init_plan *p, const rt_spec *spec)
             ssize_t n = readlink(system_dirs[i], target, sizeof target - 1);
             if (n > 0) {
                 target[n] = '\0';
-                rc = plan_add(p, OP_SYMLINK, strdup(target), srv_path("%s%s", p->root, system_dirs[i]));
+                rc = plan_add(p, OP_SYMLINK, strdup(target), pe_strprintf("%s%s", p->root, system_dirs[i]));
             }
         } else if (S_ISDIR(st.st_mode)) {
             rc = plan_mkdirs(p, system_dirs[i]) ||
-                 plan_add(p, OP_BIND_RO, strdup(system_dirs[i]), srv_path("%s%s", p->root, system_dirs[i]));
+                 plan_add(p, OP_BIND_RO, strdup(system_dirs[i]), pe_strprintf("%s%s", p->root, system_dirs[i]));
         }
     }
-    rc = rc || plan_mkdirs(p, "/dev") || plan_add(p, OP_TMPFS, srv_path("%s/dev", p->root), NULL);
+    rc = rc || plan_mkdirs(p, "/dev") || plan_add(p, OP_TMPFS, pe_strprintf("%s/dev", p->root), NULL);
     for (size_t i = 0; !rc && i < sizeof devices / sizeof *devices; i++)
-        rc = plan_add(p, OP_FILE, srv_path("%s%s", p->root, devices[i]), NULL) ||
-             plan_add(p, OP_BIND, strdup(devices[i]), srv_path("%s%s", p->root, devices[i]));
-    rc = rc || plan_add(p, OP_SYMLINK, strdup("/proc/self/fd"), srv_path("%s/dev/fd", p->root)) ||
-         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/0"), srv_path("%s/dev/stdin", p->root)) ||
-         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/1"), srv_path("%s/dev/stdout", p->root)) ||
-         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/2"), srv_path("%s/dev/stderr", p->root)) ||
-         plan_mkdirs(p, "/dev/shm") || plan_add(p, OP_TMPFS, srv_path("%s/dev/shm", p->root), NULL) ||
-         plan_mkdirs(p, "/proc") || plan_add(p, OP_PROC, srv_path("%s/proc", p->root), NULL);
+        rc = plan_add(p, OP_FILE, pe_strprintf("%s%s", p->root, devices[i]), NULL) ||
+             plan_add(p, OP_BIND, strdup(devices[i]), pe_strprintf("%s%s", p->root, devices[i]));
+    rc = rc || plan_add(p, OP_SYMLINK, strdup("/proc/self/fd"), pe_strprintf("%s/dev/fd", p->root)) ||
+         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/0"), pe_strprintf("%s/dev/stdin", p->root)) ||
+         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/1"), pe_strprintf("%s/dev/stdout", p->root)) ||
+         plan_add(p, OP_SYMLINK, strdup("/proc/self/fd/2"), pe_strprintf("%s/dev/stderr", p->root)) ||
+         plan_mkdirs(p, "/dev/shm") || plan_add(p, OP_TMPFS, pe_strprintf("%s/dev/shm", p->root), NULL) ||
+         plan_mkdirs(p, "/proc") || plan_add(p, OP_PROC, pe_strprintf("%s/proc", p->root), NULL);
     for (size_t i = 0; !rc && i < spec->nmounts; i++) {
         const rt_mount *m = &spec->mounts[i];
         rc = plan_mkdirs(p, m->target) ||
-             plan_add(p, m->read_only ? OP_BIND_RO : OP_BIND, strdup(m->source), srv_path("%s%s", p->root, m->target));
+             plan_add(p, m->read_only ? OP_BIND_RO : OP_BIND, strdup(m->source), pe_strprintf("%s%s", p->root, m->target));
     }
     rc = rc || plan_mkdirs(p, "/.oldroot");
     return rc;

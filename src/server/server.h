@@ -57,7 +57,6 @@ char *srv_iso_after(long seconds);
 char *srv_random_name(void);                /* adjective-noun-xxxx */
 char *srv_uuid4(void);
 int srv_mkdirs(const char *path, mode_t mode);
-char *srv_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool srv_valid_name(const char *s);         /* [A-Za-z0-9._-]{1,64} */
 

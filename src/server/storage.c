@@ -8,7 +8,7 @@
 
 #include "server.h"
 
-char *srv_blob_path(const char *uuid) { return srv_path("%s/blobs/%s.tar.gz", g_cfg.state_dir, uuid); }
+char *srv_blob_path(const char *uuid) { return pe_strprintf("%s/blobs/%s.tar.gz", g_cfg.state_dir, uuid); }
 
 int srv_blob_register(const char *uuid, const char *owner_did)
 {

@@ -100,17 +100,6 @@ int srv_mkdirs(const char *path, mode_t mode)
     return rc;
 }
 
-char *srv_path(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *out = NULL;
-    if (vasprintf(&out, fmt, ap) < 0)
-        out = NULL;
-    va_end(ap);
-    return out;
-}
-
 void srv_log(const char *fmt, ...)
 {
     char *t = srv_now_iso();
