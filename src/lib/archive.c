@@ -343,12 +343,14 @@ static int extract_entry(struct archive *in, struct archive *out, struct archive
         } else if ((*total += (uint64_t)n) > max_bytes) {
             rc = refuse("content exceeds the extraction limit", raw);
         } else if (archive_write_data(out, buf, (size_t)n) != n) {
-            rc = pe_fail(POCKETENV_EIO, "cannot write %s: %s", raw,
-                         archive_error_string(out) ? archive_error_string(out) : strerror(archive_errno(out)));
+            rc = pe_fail(POCKETENV_EIO, "cannot write %s: %s (%s)", raw,
+                         archive_error_string(out) ? archive_error_string(out) : "write failed",
+                         strerror(archive_errno(out) ? archive_errno(out) : EIO));
         }
     }
     if (!rc && archive_write_finish_entry(out) != ARCHIVE_OK)
-        rc = pe_fail(POCKETENV_EIO, "cannot finish %s: %s", raw, archive_error_string(out));
+        rc = pe_fail(POCKETENV_EIO, "cannot finish %s: %s (%s)", raw, archive_error_string(out),
+                     strerror(archive_errno(out) ? archive_errno(out) : EIO));
     free(full);
     free(hard);
     free(name);

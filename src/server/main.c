@@ -85,8 +85,10 @@ static int prepare_state(void)
 static void *sweeper(void *arg)
 {
     (void)arg;
+    /* sweep often enough for short timeouts, at most every 10 s */
+    long every = g_cfg.idle_timeout_s > 0 && g_cfg.idle_timeout_s < 20 ? (g_cfg.idle_timeout_s + 1) / 2 : 10;
     while (!stopping) {
-        for (int i = 0; i < 10 && !stopping; i++)
+        for (long i = 0; i < every && !stopping; i++)
             sleep(1);
         if (!stopping)
             srv_idle_sweep();

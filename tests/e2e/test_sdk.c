@@ -187,6 +187,9 @@ static void lifecycle_chain(void **state)
     pocketenv_sandbox_free(byname);
 
     pocketenv_sandboxes list;
+    OK(pocketenv_sandbox_list(cli, 0, 0, &list)); /* locally the catalog is the caller's own sandboxes */
+    assert_true(list.total >= 1);
+    pocketenv_sandboxes_free(&list);
     pocketenv_profile *me = NULL;
     OK(pocketenv_me(cli, &me));
     OK(pocketenv_sandbox_list_by_actor(cli, me->handle, 0, 0, 1, &list));
@@ -302,6 +305,13 @@ static void secrets_are_sealed_and_reach_the_environment(void **state)
     snprintf(body, sizeof body, "{\"secret\":{\"sandboxId\":\"%s\",\"name\":\"PLAIN\",\"value\":\"plaintext\"}}", sb->id);
     FAILS_WITH(POCKETENV_EHTTP, pocketenv_xrpc(cli, "POST", "io.pocketenv.secret.addSecret", NULL, body, NULL));
     CONTAINS(pocketenv_error_last()->message, "not a sealed box");
+    /* neither the server's log nor its database holds the value in plain text */
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "cat '%s.log' '%s'/pocketenvd.db* | grep -c 'second value'", srv.state, srv.state);
+    char *count = NULL;
+    pe_test_sh(cmd, &count);
+    assert_string_equal(count, "0\n");
+    free(count);
     remove_sandbox(sb);
 }
 

@@ -436,6 +436,35 @@ static void rate_limit_answers_429_with_retry_after(void **state)
     assert_int_equal(pe_test_server_cleanup(&limited), 0);
 }
 
+static void idle_sandboxes_stop_unless_keep_alive(void **state)
+{
+    (void)state;
+    pe_test_server idle;
+    const char *args[] = { "--idle-timeout", "1", NULL };
+    assert_int_equal(pe_test_server_start(&idle, args), 0);
+    pocketenv_client *c = pe_test_client(&idle, NULL);
+    pocketenv_create_options o = POCKETENV_CREATE_OPTIONS_INIT;
+    pocketenv_sandbox *lazy = NULL, *kept = NULL;
+    o.name = "lazy";
+    OK(pocketenv_sandbox_create(c, &lazy, &o));
+    o.name = "kept";
+    o.keep_alive = 1;
+    OK(pocketenv_sandbox_create(c, &kept, &o));
+    int stopped = 0;
+    for (int i = 0; i < 50 && !stopped; i++) { /* the sweep runs every second here */
+        usleep(100000);
+        OK(pocketenv_sandbox_refresh(c, lazy));
+        stopped = lazy->status == POCKETENV_STATUS_STOPPED;
+    }
+    assert_true(stopped);
+    OK(pocketenv_sandbox_refresh(c, kept));
+    assert_int_equal(kept->status, POCKETENV_STATUS_RUNNING);
+    pocketenv_sandbox_free(lazy);
+    pocketenv_sandbox_free(kept);
+    pocketenv_client_free(c);
+    assert_int_equal(pe_test_server_cleanup(&idle), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +477,7 @@ int main(void)
         cmocka_unit_test(survives_restarts_and_crashes),
         cmocka_unit_test(server_killed_mid_request),
         cmocka_unit_test(rate_limit_answers_429_with_retry_after),
+        cmocka_unit_test(idle_sandboxes_stop_unless_keep_alive),
     };
     return cmocka_run_group_tests_name("server", tests, setup, teardown);
 }

@@ -206,6 +206,26 @@ static void progress_and_cancel(void **state)
     free(left);
 }
 
+static void full_disk_leaves_nothing(void **state)
+{
+    (void)state;
+    if (getuid() != 0)
+        skip(); /* needs a small tmpfs */
+    sh("mkdir -p $W/small && mount -t tmpfs -o size=1m tmpfs $W/small");
+    free(run(sb, "head -c 3000000 /dev/urandom > /workspace/three-megabytes"));
+    char dest[128];
+    snprintf(dest, sizeof dest, "%s/small/file", work);
+    int rc = pocketenv_sandbox_download(cli, sb, "/workspace/three-megabytes", dest, NULL);
+    char message[1024];
+    snprintf(message, sizeof message, "%s", pocketenv_error_last()->message);
+    char *left = local("ls -A $W/small | wc -l");
+    sh("umount $W/small");
+    assert_int_equal(rc, POCKETENV_EIO);
+    CONTAINS(message, "No space left on device");
+    assert_string_equal(left, "0\n"); /* nothing partial: no file, no staging directory */
+    free(left);
+}
+
 /* ---------------------------------------------------------------- hostile archives */
 
 typedef struct entry {
@@ -341,6 +361,7 @@ int main(void)
         cmocka_unit_test(copy_between_sandboxes),
         cmocka_unit_test(missing_remote_path_fails_and_leaves_nothing),
         cmocka_unit_test(progress_and_cancel),
+        cmocka_unit_test(full_disk_leaves_nothing),
         cmocka_unit_test(hostile_archives_are_refused),
         cmocka_unit_test(bombs_and_truncation),
     };
