@@ -2,6 +2,8 @@
  * pocketenvd over raw HTTP (exact wire shapes and the XRPC framework's rules), and the server's
  * behaviour under restarts, crashes, limits and faults.
  */
+#include <archive.h>
+#include <archive_entry.h>
 #include <curl/curl.h>
 #include <dirent.h>
 #include <jansson.h>
@@ -436,6 +438,55 @@ static void rate_limit_answers_429_with_retry_after(void **state)
     assert_int_equal(pe_test_server_cleanup(&limited), 0);
 }
 
+/* Writes a tar.gz whose entries are these names (each a small file). */
+static void hostile_archive(const char *path, const char *const *names, size_t n)
+{
+    struct archive *a = archive_write_new();
+    archive_write_add_filter_gzip(a);
+    archive_write_set_format_pax_restricted(a);
+    assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+    for (size_t i = 0; i < n; i++) {
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, names[i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, 4);
+        archive_write_header(a, e);
+        archive_write_data(a, "evil", 4);
+        archive_entry_free(e);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+}
+
+static void pull_of_a_hostile_archive_stays_in_its_directory(void **state)
+{
+    (void)state;
+    pocketenv_sandbox *sb = new_sandbox("pull-target", 0);
+    char path[300], cmd[1200], *out = NULL;
+    snprintf(path, sizeof path, "%s/hostile.tar.gz", srv.state);
+    const char *names[] = { "ok.txt", "../escaped.txt", "/abs-escaped.txt", "sub/../../escaped2.txt" };
+    hostile_archive(path, names, 4);
+    snprintf(cmd, sizeof cmd, "curl -sf -H 'Authorization: Bearer %s' -F 'file=@%s' '%s/cp'", srv.token, path, srv.url);
+    assert_int_equal(pe_test_sh(cmd, &out), 0);
+    json_t *j = json_loads(out, 0, NULL);
+    const char *uuid = json_string_value(json_object_get(j, "uuid"));
+    assert_non_null(uuid);
+    char body[300];
+    snprintf(body, sizeof body, "{\"sandboxId\":\"%s\",\"uuid\":\"%s\",\"directoryPath\":\"/workspace/in\"}", sb->id, uuid);
+    int rc = pocketenv_xrpc(cli, "POST", "io.pocketenv.sandbox.pullDirectory", NULL, body, NULL);
+    json_decref(j);
+    free(out);
+    /* the '..' members are refused (and reported); nothing lands outside /workspace/in */
+    assert_int_equal(rc, POCKETENV_EHTTP);
+    CONTAINS(pocketenv_error_last()->message, "..");
+    pocketenv_exec_result *r = run(sb, "ls /workspace; ls /workspace/in; ls / | grep -c escaped || true");
+    assert_string_equal(r->stdout_text, "in\nabs-escaped.txt\nok.txt\n0\n");
+    pocketenv_exec_result_free(r);
+    OK(pocketenv_sandbox_delete(cli, sb));
+    pocketenv_sandbox_free(sb);
+}
+
 static void idle_sandboxes_stop_unless_keep_alive(void **state)
 {
     (void)state;
@@ -478,6 +529,7 @@ int main(void)
         cmocka_unit_test(server_killed_mid_request),
         cmocka_unit_test(rate_limit_answers_429_with_retry_after),
         cmocka_unit_test(idle_sandboxes_stop_unless_keep_alive),
+        cmocka_unit_test(pull_of_a_hostile_archive_stays_in_its_directory),
     };
     return cmocka_run_group_tests_name("server", tests, setup, teardown);
 }
