@@ -8,11 +8,11 @@ seconds=${FUZZ_SECONDS:-60}
 CC=clang BUILD_DIR=build-fuzz BUILD_TYPE=Debug bash scripts/build.sh -DPOCKETENV_FUZZ=ON -DPOCKETENV_BUILD_TESTS=OFF
 mkdir -p build-fuzz/crashes
 status=0
-for t in decode redact glob extract; do
+for t in decode redact glob extract server; do
   work=$(mktemp -d)
   cp -r "fuzz/corpus/$t/." "$work/"
   log=build-fuzz/fuzz_$t.log
-  if ASAN_OPTIONS=detect_leaks=1 ./build-fuzz/fuzz/fuzz_$t -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if POCKETENV_SANDBOX_INIT=$PWD/build-fuzz/pocketenv-sandbox-init ASAN_OPTIONS=detect_leaks=1 ./build-fuzz/fuzz/fuzz_$t -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix=build-fuzz/crashes/$t- "$work" >"$log" 2>&1; then
     runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' || echo "?")
     echo "fuzz_$t: $runs executions in ${seconds}s, no crash"

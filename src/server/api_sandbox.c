@@ -388,6 +388,19 @@ void srv_reconcile_sandboxes(void)
         srv_log("restart: %d sandbox(es) still running, %d found dead and marked STOPPED", adopted, fixed);
 }
 
+void srv_stop_all_sandboxes(void)
+{
+    sqlite3_stmt *st = db_prep(SANDBOX_COLS "WHERE status = 'RUNNING'", NULL);
+    srv_sandbox s;
+    while (read_sandbox(st, &s)) {
+        pthread_mutex_lock(&lifecycle_lock);
+        srv_sandbox_stop_internal(&s);
+        pthread_mutex_unlock(&lifecycle_lock);
+        srv_sandbox_free(&s);
+    }
+    sqlite3_finalize(st);
+}
+
 void srv_idle_sweep(void)
 {
     if (g_cfg.idle_timeout_s <= 0)

@@ -96,18 +96,6 @@ static void *sweeper(void *arg)
     return NULL;
 }
 
-static void stop_all_sandboxes(void)
-{
-    sqlite3_stmt *st = db_prep("SELECT id FROM sandboxes WHERE status = 'RUNNING'", NULL);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        srv_sandbox s;
-        if (srv_sandbox_load((const char *)sqlite3_column_text(st, 0), &s))
-            srv_sandbox_stop_internal(&s);
-        srv_sandbox_free(&s);
-    }
-    sqlite3_finalize(st);
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -207,7 +195,7 @@ int main(int argc, char **argv)
     srv_http_stop();
     pthread_join(sweep, NULL);
     if (!keep_sandboxes)
-        stop_all_sandboxes();
+        srv_stop_all_sandboxes();
     db_close_all();
     free(g_cfg.public_url);
     free(g_cfg.init_helper);

@@ -133,6 +133,7 @@ int srv_sandbox_load(const char *id, srv_sandbox *out);
 int srv_sandbox_stop_internal(srv_sandbox *s);
 void srv_reconcile_sandboxes(void); /* after a restart */
 void srv_idle_sweep(void);
+void srv_stop_all_sandboxes(void);   /* clean shutdown */
 void srv_touch(const char *sandbox_id);
 /* Starts the sandbox's services (called after start). */
 void srv_services_start_all(srv_sandbox *s);
