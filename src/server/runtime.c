@@ -110,7 +110,7 @@ int rt_init(void)
     g_cfg.cgroups_ok = true;
     for (int i = 0; i < NCTRL; i++) {
         char *d = pe_strprintf("/sys/fs/cgroup/%s/pocketenv", CGROUP_CONTROLLERS[i]);
-        if (!d || srv_mkdirs(d, 0755) != 0)
+        if (!d || srv_mkdirs(d, 0755) != 0 || access(d, W_OK) != 0) /* exists is not enough */
             g_cfg.cgroups_ok = false;
         free(d);
     }

@@ -148,5 +148,23 @@ expect 4 "rm again" -- "$PE" remove clitest
 read -r sp sf < "$work/sub-counts" 2>/dev/null || { sp=0; sf=1; }
 passed=$sp failed=$sf
 
+# --- pocketenvd as an ordinary user (unprivileged user namespaces), when we can switch users
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+  mkdir -p "$work/nobody" && chown nobody "$work/nobody"
+  setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups env HOME="$work/nobody" \
+    "$PED" --state "$work/nobody/state" --port 0 --idle-timeout 0 >"$work/nobody.out" 2>"$work/nobody.log" &
+  nobody_pid=$!
+  for _ in $(seq 50); do grep -q "public key" "$work/nobody.out" 2>/dev/null && break; sleep 0.1; done
+  url=$(sed -n 's/pocketenvd listening on //p' "$work/nobody.out")
+  key=$(sed -n 's/public key //p' "$work/nobody.out")
+  tok=$(jq -r .token "$work/nobody/state/local.json")
+  run_as() { env POCKETENV_API_URL="$url" POCKETENV_STORAGE_URL="$url" POCKETENV_PUBLIC_KEY="$key" POCKETENV_TOKEN="$tok" "$@"; }
+  expect 0 "unprivileged create" -- run_as "$PE" create plain
+  expect 0 "unprivileged exec" -- run_as "$PE" exec plain 'id -u; hostname'; eq "$out" "$(printf '0\nplain')" "root inside, own hostname"
+  expect 0 "unprivileged rm" -- run_as "$PE" rm plain
+  grep -q "run without memory, CPU and process limits" "$work/nobody.log" && ok || bad "no cgroup warning for an unprivileged server"
+  kill "$nobody_pid"; wait "$nobody_pid" 2>/dev/null
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
