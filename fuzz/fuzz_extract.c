@@ -11,12 +11,18 @@
 
 static char root[64];
 
+static void cleanup(void)
+{
+    pe_rmtree(root);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!root[0]) {
         snprintf(root, sizeof root, "/tmp/pe-fuzz-XXXXXX");
         if (!mkdtemp(root))
             abort();
+        atexit(cleanup);
     }
     char dest[96];
     snprintf(dest, sizeof dest, "%s/dest", root);
