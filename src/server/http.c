@@ -195,6 +195,11 @@ static void handle_xrpc(srv_req *r, req_ctx *ctx, srv_resp *resp)
         srv_error(resp, 501, "MethodNotImplemented", "Method Not Implemented");
         return;
     }
+    if (__atomic_load_n(&g_cfg.inject_503, __ATOMIC_SEQ_CST) > 0 &&
+        __atomic_sub_fetch(&g_cfg.inject_503, 1, __ATOMIC_SEQ_CST) >= 0) {
+        srv_error(resp, 503, "NotEnoughResources", "injected failure (--inject-503)");
+        return;
+    }
     if (post != (rt->is_procedure != 0)) {
         srv_error(resp, 400, "InvalidRequest", "Incorrect HTTP method (%s) expected %s", r->method,
                   rt->is_procedure ? "POST" : "GET");

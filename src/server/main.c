@@ -39,6 +39,7 @@ static void usage(FILE *f)
                "  --exec-timeout S     limit for one exec command (default 600)\n"
                "  --rate-limit N       requests per 30 s per client address (default 0 = off)\n"
                "  --max-pids N         process limit per sandbox (default 1024)\n"
+               "  --inject-503 N       fault tests: answer the first N API requests with 503\n"
                "  --print-public-key   print the sealing public key (hex) and exit\n"
                "  --add-user HANDLE    create a local user, print its token and exit\n"
                "  --version, --help\n");
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
         { "exec-timeout", required_argument, 0, 'e' }, { "rate-limit", required_argument, 0, 'r' },
         { "max-pids", required_argument, 0, 'm' },    { "print-public-key", no_argument, 0, 'k' },
         { "add-user", required_argument, 0, 'u' },    { "keep-sandboxes", no_argument, 0, 'K' },
+        { "inject-503", required_argument, 0, 'F' },
         { "version", no_argument, 0, 'V' },           { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 } };
     int print_key = 0, keep_sandboxes = 0, c;
@@ -127,6 +129,7 @@ int main(int argc, char **argv)
         case 'k': print_key = 1; break;
         case 'u': add_user = optarg; break;
         case 'K': keep_sandboxes = 1; break;
+        case 'F': g_cfg.inject_503 = atoi(optarg); break;
         case 'V': printf("pocketenvd %s\n", POCKETENV_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;

@@ -29,6 +29,7 @@ typedef struct pe_server_config {
     uid_t uid_base;          /* host uid that sandbox root maps to */
     uid_t uid_count;
     char *init_helper;       /* path of pocketenv-sandbox-init */
+    int inject_503;          /* fault tests: answer this many XRPC requests with 503 first */
 } pe_server_config;
 
 extern pe_server_config g_cfg;

@@ -110,6 +110,12 @@ expect 0 "service create" -- "$PE" service create clitest ticker sleep 500 -p 18
 expect 0 "service list" -- "$PE" --json service list clitest; eq "$(jq -r '.[0].status' <<<"$out")" "RUNNING"
 svc=$(jq -r '.[0].id' <<<"$out")
 expect 0 "service stop" -- "$PE" service stop "$svc"
+expect 0 "service start" -- "$PE" service start "$svc"
+expect 0 "service restart" -- "$PE" service restart "$svc"
+expect 0 "service running again" -- "$PE" --json service list clitest; eq "$(jq -r '.[0].status' <<<"$out")" "RUNNING"
+command -v code-server >/dev/null || { expect 5 "vscode without code-server" -- "$PE" vscode clitest; has "$err" "code-server is not installed"; }
+printf 'not a key' > "$work/bad.key"; echo "ssh-ed25519 AAAA x" > "$work/key.pub"
+expect 2 "sshkeys bad private key" -- "$PE" sshkeys put clitest --private-key "$work/bad.key" --public-key "$work/key.pub"
 expect 0 "service delete" -- "$PE" service delete "$svc"
 expect 0 "sshkeys generate" -- "$PE" sshkeys put clitest --generate; has "$out" "ssh-ed25519 "
 expect 0 "sshkeys get" -- "$PE" sshkeys get clitest; has "$out" "-----BEGIN OPENSSH PRIVATE KEY-----"; has "$out" "****"

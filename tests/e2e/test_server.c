@@ -487,6 +487,56 @@ static void pull_of_a_hostile_archive_stays_in_its_directory(void **state)
     pocketenv_sandbox_free(sb);
 }
 
+static void only_idempotent_calls_are_retried(void **state)
+{
+    (void)state;
+    pe_test_server flaky;
+    const char *args[] = { "--inject-503", "2", NULL };
+    assert_int_equal(pe_test_server_start(&flaky, args), 0);
+    pocketenv_client *c = pe_test_client(&flaky, NULL);
+    pocketenv_profile *p = NULL;
+    OK(pocketenv_me(c, &p)); /* a query: two 503s, then success on the third try */
+    pocketenv_profile_free(p);
+    pocketenv_client_free(c);
+    assert_int_equal(pe_test_server_cleanup(&flaky), 0);
+
+    const char *one[] = { "--inject-503", "1", NULL };
+    assert_int_equal(pe_test_server_start(&flaky, one), 0);
+    c = pe_test_client(&flaky, NULL);
+    pocketenv_create_options o = POCKETENV_CREATE_OPTIONS_INIT;
+    pocketenv_sandbox *sb = NULL;
+    FAILS_WITH(POCKETENV_EHTTP, pocketenv_sandbox_create(c, &sb, &o)); /* a procedure: never retried */
+    assert_int_equal(pocketenv_error_last()->http_status, 503);
+    OK(pocketenv_sandbox_create(c, &sb, &o)); /* the next call goes through */
+    OK(pocketenv_sandbox_delete(c, sb));
+    pocketenv_sandbox_free(sb);
+    pocketenv_client_free(c);
+    assert_int_equal(pe_test_server_cleanup(&flaky), 0);
+}
+
+static void stubs_answer_as_the_platform_does(void **state)
+{
+    (void)state;
+    reply *r = http("GET", "/xrpc/io.pocketenv.sandbox.getPreferences?id=wire", NULL, NULL, srv.token);
+    assert_string_equal(r->body, "[]");
+    r = http("POST", "/xrpc/io.pocketenv.sandbox.putPreferences", "{\"sandboxId\":\"wire\",\"preferences\":[]}", JSON, srv.token);
+    assert_int_equal(r->status, 200);
+    assert_int_equal(r->len, 0);
+    r = http("POST", "/xrpc/io.pocketenv.sandbox.createIntegration", "{\"id\":\"x\",\"name\":\"y\"}", JSON, srv.token);
+    assert_string_equal(r->body, "{}");
+    r = http("GET", "/xrpc/io.pocketenv.sandbox.getIntegrations?id=x", NULL, NULL, srv.token);
+    assert_string_equal(r->body, "{}");
+    r = http("POST", "/xrpc/io.pocketenv.sandbox.claimSandbox?id=wire", NULL, NULL, srv.token);
+    assert_int_equal(r->status, 404);
+    r = http("GET", "/xrpc/io.pocketenv.actor.getTerminalToken", NULL, NULL, srv.token);
+    CONTAINS(r->body, "\"token\"");
+    r = http("GET", "/xrpc/io.pocketenv.actor.getTerminalToken", NULL, NULL, NULL);
+    assert_int_equal(r->status, 401);
+    r = http("GET", "/xrpc/io.pocketenv.sandbox.getSandboxes?limit=0", NULL, NULL, srv.token);
+    assert_int_equal(r->status, 400);
+    CONTAINS(r->body, "Params/limit can not be less than 1");
+}
+
 static void idle_sandboxes_stop_unless_keep_alive(void **state)
 {
     (void)state;
@@ -529,6 +579,8 @@ int main(void)
         cmocka_unit_test(server_killed_mid_request),
         cmocka_unit_test(rate_limit_answers_429_with_retry_after),
         cmocka_unit_test(idle_sandboxes_stop_unless_keep_alive),
+        cmocka_unit_test(only_idempotent_calls_are_retried),
+        cmocka_unit_test(stubs_answer_as_the_platform_does),
         cmocka_unit_test(pull_of_a_hostile_archive_stays_in_its_directory),
     };
     return cmocka_run_group_tests_name("server", tests, setup, teardown);
