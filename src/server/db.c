@@ -55,8 +55,33 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS blobs ("
     "  uuid TEXT PRIMARY KEY, owner_did TEXT NOT NULL, created_at TEXT NOT NULL);";
 
-static void close_conn(void *p) { sqlite3_close_v2(p); }
-static void make_key(void) { pthread_key_create(&db_key, close_conn); }
+/* Connections outlive the threads that used them: MHD starts a thread per HTTP connection, and
+ * opening SQLite (and reading the schema) for each would cost more than the request itself. */
+static sqlite3 *pool[64];
+static size_t pooled;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void release_conn(void *p)
+{
+    pthread_mutex_lock(&pool_lock);
+    if (pooled < sizeof pool / sizeof *pool) {
+        pool[pooled++] = p;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&pool_lock);
+    if (p)
+        sqlite3_close_v2(p);
+}
+
+static sqlite3 *take_pooled(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    sqlite3 *h = pooled ? pool[--pooled] : NULL;
+    pthread_mutex_unlock(&pool_lock);
+    return h;
+}
+
+static void make_key(void) { pthread_key_create(&db_key, release_conn); }
 
 static sqlite3 *open_conn(void)
 {
@@ -75,7 +100,7 @@ sqlite3 *db(void)
 {
     pthread_once(&db_once, make_key);
     sqlite3 *h = pthread_getspecific(db_key);
-    if (!h && (h = open_conn()))
+    if (!h && ((h = take_pooled()) || (h = open_conn())))
         pthread_setspecific(db_key, h);
     return h;
 }
@@ -103,6 +128,10 @@ void db_close_all(void)
         sqlite3_close_v2(h);
         pthread_setspecific(db_key, NULL);
     }
+    pthread_mutex_lock(&pool_lock);
+    while (pooled)
+        sqlite3_close_v2(pool[--pooled]);
+    pthread_mutex_unlock(&pool_lock);
     free(db_path);
     db_path = NULL;
 }
