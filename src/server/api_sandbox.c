@@ -131,25 +131,32 @@ int srv_sandbox_find(srv_req *r, const char *ident, srv_sandbox *out)
 
 /* Records activity for the idle sweep. Written at most every 10 s per sandbox: a write per exec
  * would serialize concurrent execs on SQLite's write lock for nothing. */
-void srv_touch(const char *sandbox_id)
+static struct {
+    char id[48];
+    time_t at;
+} recent_touch[256];
+static pthread_mutex_t touch_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Notes that the database holds a fresh last_active for id; returns 1 if it already did. */
+static int touch_cached(const char *sandbox_id, time_t now)
 {
-    static struct {
-        char id[48];
-        time_t at;
-    } recent[256];
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     unsigned h = 5381;
     for (const char *p = sandbox_id; *p; p++)
         h = h * 33 + (unsigned char)*p;
-    time_t now = time(NULL);
-    pthread_mutex_lock(&lock);
-    int fresh = !strcmp(recent[h % 256].id, sandbox_id) && now - recent[h % 256].at < 10;
+    pthread_mutex_lock(&touch_lock);
+    int fresh = !strcmp(recent_touch[h % 256].id, sandbox_id) && now - recent_touch[h % 256].at < 10;
     if (!fresh) {
-        snprintf(recent[h % 256].id, sizeof recent[h % 256].id, "%s", sandbox_id);
-        recent[h % 256].at = now;
+        snprintf(recent_touch[h % 256].id, sizeof recent_touch[h % 256].id, "%s", sandbox_id);
+        recent_touch[h % 256].at = now;
     }
-    pthread_mutex_unlock(&lock);
-    if (!fresh)
+    pthread_mutex_unlock(&touch_lock);
+    return fresh;
+}
+
+void srv_touch(const char *sandbox_id)
+{
+    time_t now = time(NULL);
+    if (!touch_cached(sandbox_id, now))
         db_run("UPDATE sandboxes SET last_active = ? WHERE id = ?", "is", (int64_t)now, sandbox_id);
 }
 
@@ -345,8 +352,10 @@ static int boot(srv_sandbox *s)
     if (rc)
         return rc;
     char *now = srv_now_iso();
+    time_t booted = time(NULL);
     db_run("UPDATE sandboxes SET status = 'RUNNING', started_at = ?, init_pid = ?, init_start = ?, last_active = ? "
-           "WHERE id = ?", "siiis", now, (int64_t)pid, start, (int64_t)time(NULL), s->pub.id);
+           "WHERE id = ?", "siiis", now, (int64_t)pid, start, (int64_t)booted, s->pub.id);
+    touch_cached(s->pub.id, booted); /* last_active was just written */
     free(now);
     s->init_pid = pid;
     s->init_start = start;
