@@ -30,6 +30,19 @@ static int missing_field(srv_resp *resp, const char *parent, const char *field)
     return srv_error(resp, 400, "InvalidRequest", "Input must have the property \"%s\"", field);
 }
 
+/* Answers a write from db_run's result: 409 for a duplicate (with conflict as the message), 500
+ * for a failure, 404 when nothing matched (if not_found is given), otherwise an empty 200. */
+static int write_answer(srv_resp *resp, int n, const char *not_found, const char *conflict)
+{
+    if (n == -2)
+        return srv_error(resp, 409, "AlreadyExists", "%s", conflict ? conflict : "already exists");
+    if (n < 0)
+        return srv_error(resp, 500, "InternalServerError", "Internal Server Error");
+    if (n == 0 && not_found)
+        return srv_error(resp, 404, "XRPCNotSupported", "%s", not_found);
+    return srv_empty(resp);
+}
+
 static const char *str_of(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* Resolves an optional sandbox reference to the caller's sandbox id. 0 ok, -1 answered 404. */
@@ -103,12 +116,9 @@ static int res_add(const kind *k, srv_req *r, srv_resp *resp)
                              k->table, k->key, k->value_col, k->has_updated ? ", updated_at" : "",
                              k->has_updated ? ",?" : "");
     int n = db_run(sql, k->has_updated ? "sssssss" : "ssssss", id, sid, r->user->did, key, value, now, now);
-    if (n == -2)
-        srv_error(resp, 409, "AlreadyExists", "%s '%s' already exists in this sandbox", k->label, key);
-    else if (n != 1)
-        srv_error(resp, 500, "InternalServerError", "Internal Server Error");
-    else
-        srv_empty(resp);
+    char conflict[300];
+    snprintf(conflict, sizeof conflict, "%s '%s' already exists in this sandbox", k->label, key);
+    write_answer(resp, n, NULL, conflict);
     free(sql);
     free(id);
     free(now);
@@ -170,14 +180,10 @@ static int res_update(const kind *k, srv_req *r, srv_resp *resp)
                              "WHERE id = ? AND owner_did = ?", k->table, k->key, k->value_col,
                              k->has_updated ? ", updated_at = ?" : ", created_at = created_at || ?");
     int n = db_run(sql, "ssssss", key, value, k->has_updated ? now : "", sid, id, r->user->did);
-    if (n == 0)
-        srv_error(resp, 404, "XRPCNotSupported", "%s not found", k->label);
-    else if (n == -2)
-        srv_error(resp, 409, "AlreadyExists", "%s '%s' already exists in this sandbox", k->label, key);
-    else if (n < 0)
-        srv_error(resp, 500, "InternalServerError", "Internal Server Error");
-    else
-        srv_empty(resp);
+    char conflict[300], missing[64];
+    snprintf(conflict, sizeof conflict, "%s '%s' already exists in this sandbox", k->label, key);
+    snprintf(missing, sizeof missing, "%s not found", k->label);
+    write_answer(resp, n, missing, conflict);
     free(sql);
     free(now);
     free(sid);
@@ -189,9 +195,9 @@ static int res_delete(const kind *k, srv_req *r, srv_resp *resp)
     char *sql = pe_strprintf("DELETE FROM %s WHERE id = ? AND owner_did = ?", k->table);
     int n = db_run(sql, "ss", srv_param(r, "id"), r->user->did);
     free(sql);
-    if (n == 0)
-        return srv_error(resp, 404, "XRPCNotSupported", "%s not found", k->label);
-    return n < 0 ? srv_error(resp, 500, "InternalServerError", "Internal Server Error") : srv_empty(resp);
+    char missing[64];
+    snprintf(missing, sizeof missing, "%s not found", k->label);
+    return write_answer(resp, n, missing, NULL);
 }
 
 #define KIND_HANDLERS(name, K)                                                                   \
@@ -235,10 +241,7 @@ static int h_add_volume(srv_req *r, srv_resp *resp)
     int n = db_run("INSERT INTO volumes (id, sandbox_id, owner_did, name, path, read_only, created_at, updated_at) "
                    "VALUES (?,?,?,?,?,?,?,?)", "sssssiss", id, sid, r->user->did, str_of(v, "name"), path,
                    (int64_t)json_is_true(json_object_get(v, "readOnly")), now, now);
-    if (n == -2)
-        srv_error(resp, 409, "AlreadyExists", "A volume is already mounted at %s", path);
-    else
-        n == 1 ? srv_empty(resp) : srv_error(resp, 500, "InternalServerError", "Internal Server Error");
+    write_answer(resp, n == 0 ? -1 : n, NULL, "A volume is already mounted at that path");
     free(id);
     free(now);
     free(sid);
@@ -284,11 +287,7 @@ static int h_update_volume(srv_req *r, srv_resp *resp)
                    "WHERE id = ? AND owner_did = ?", "ssisss", str_of(v, "name"), str_of(v, "path"),
                    (int64_t)json_is_true(json_object_get(v, "readOnly")), now, id, r->user->did);
     free(now);
-    if (n == 0)
-        return srv_error(resp, 404, "XRPCNotSupported", "Volume not found");
-    if (n == -2)
-        return srv_error(resp, 409, "AlreadyExists", "A volume is already mounted at that path");
-    return n < 0 ? srv_error(resp, 500, "InternalServerError", "Internal Server Error") : srv_empty(resp);
+    return write_answer(resp, n, "Volume not found", "A volume is already mounted at that path");
 }
 
 static int h_delete_volume(srv_req *r, srv_resp *resp)
@@ -301,7 +300,7 @@ static int h_delete_volume(srv_req *r, srv_resp *resp)
             pe_rmtree(dir);
         free(dir);
     }
-    return n < 0 ? srv_error(resp, 500, "InternalServerError", "Internal Server Error") : srv_empty(resp);
+    return write_answer(resp, n, NULL, NULL); /* like the platform: deleting nothing is fine */
 }
 
 /* ---------------------------------------------------------------- services */
@@ -401,15 +400,9 @@ static int h_add_service(srv_req *r, srv_resp *resp)
     int n = db_run("INSERT INTO services (id, sandbox_id, name, command, description, ports, created_at) VALUES (?,?,?,?,?,?,?)",
                    "sssssss", id, s.pub.id, str_of(svc, "name"), str_of(svc, "command"), str_of(svc, "description"),
                    ports, now);
-    if (n == -2)
-        srv_error(resp, 409, "AlreadyExists", "Service '%s' already exists in this sandbox", str_of(svc, "name"));
-    else if (n != 1)
-        srv_error(resp, 500, "InternalServerError", "Internal Server Error");
-    else {
-        if (s.pub.status == POCKETENV_STATUS_RUNNING && rt_alive((pid_t)s.init_pid, s.init_start))
-            service_launch(&s, id, str_of(svc, "command"), ports);
-        srv_empty(resp);
-    }
+    if (n == 1 && s.pub.status == POCKETENV_STATUS_RUNNING && rt_alive((pid_t)s.init_pid, s.init_start))
+        service_launch(&s, id, str_of(svc, "command"), ports);
+    write_answer(resp, n == 0 ? -1 : n, NULL, "A service with that name already exists in this sandbox");
     free(id);
     free(now);
     free(ports);
@@ -505,11 +498,7 @@ static int h_update_service(srv_req *r, srv_resp *resp)
                    "ssssss", str_of(svc, "name"), str_of(svc, "command"), str_of(svc, "description"), ports,
                    srv_param(r, "serviceId"), r->user->did);
     free(ports);
-    if (n == 0)
-        return srv_error(resp, 404, "XRPCNotSupported", "Service not found");
-    if (n == -2)
-        return srv_error(resp, 409, "AlreadyExists", "A service with that name already exists");
-    return n < 0 ? srv_error(resp, 500, "InternalServerError", "Internal Server Error") : srv_empty(resp);
+    return write_answer(resp, n, "Service not found", "A service with that name already exists in this sandbox");
 }
 
 /* ---------------------------------------------------------------- actor */
