@@ -25,4 +25,6 @@ echo "==> pocketenv ls"
 $pe ls
 echo "==> pocketenv rm $name"
 $pe rm "$name"
-echo "The local server keeps running in the background (state: $($pe --json whoami >/dev/null; echo see docs/SERVER.md)); stop it with: pkill -x pocketenvd"
+echo
+echo "Done. The local server keeps running in the background for the next commands"
+echo "(see docs/SERVER.md); stop it with: pkill -x pocketenvd"
