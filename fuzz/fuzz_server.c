@@ -88,6 +88,31 @@ static pe_buf with_token(const uint8_t *data, size_t size)
     return b;
 }
 
+/* connect() that survives libFuzzer's SIGALRM timer: an interrupted connect completes in the
+ * background, so wait for it and read its result. */
+static int connect_loopback(int fd, const struct sockaddr_in *a)
+{
+    if (connect(fd, (const struct sockaddr *)a, sizeof *a) == 0)
+        return 0;
+    if (errno != EINTR && errno != EALREADY && errno != EINPROGRESS)
+        return -1;
+    struct pollfd p = { fd, POLLOUT, 0 };
+    for (int i = 0; i < 100; i++) {
+        int r = poll(&p, 1, 100);
+        if (r > 0) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            errno = err;
+            return err ? -1 : 0;
+        }
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+    errno = ETIMEDOUT;
+    return -1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     pe_buf req = with_token(data, size);
@@ -98,7 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct linger lg = { 1, 0 };
     if (fd >= 0)
         setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    if (fd < 0 || connect_loopback(fd, &a) != 0) {
         perror("fuzz_server: the server did not accept a connection");
         abort(); /* the server must always accept */
     }
@@ -107,8 +132,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     shutdown(fd, SHUT_WR);
     char buf[4096];
     struct pollfd p = { fd, POLLIN, 0 };
-    while (poll(&p, 1, 3000) > 0 && read(fd, buf, sizeof buf) > 0)
-        ;
+    for (;;) { /* read the answer until the server closes (or 3 s pass); EINTR is not an end */
+        int r = poll(&p, 1, 3000);
+        if (r < 0 && errno == EINTR)
+            continue;
+        ssize_t n = r > 0 ? read(fd, buf, sizeof buf) : 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+    }
     close(fd);
     pe_buf_free(&req);
     if (++inputs % 200 == 0)
