@@ -282,7 +282,7 @@ static int cmd_create(cli *c)
         return EXIT_USAGE;
     }
     if (c->local && !o.provider)
-        o.provider = "cloudflare";
+        o.provider = "local"; /* say what it is: a sandbox on this machine */
     o.name = c->argc ? c->argv[0] : NULL;
     pocketenv_sandbox *sb = NULL;
     int rc = pocketenv_sandbox_create(c->client, &sb, &o);

@@ -147,7 +147,7 @@ expect 4 "rm again" -- "$PE" remove clitest
   export POCKETENV_LOCAL_STATE=$work/local POCKETENVD=$PED
   expect 0 "local create" -- "$PE" create localone; has "$err" "starting the local server"
   expect 0 "local exec" -- "$PE" exec localone echo local-ok; eq "$out" "local-ok"
-  expect 0 "local ls" -- "$PE" --local ls; has "$out" "localone"
+  expect 0 "local ls" -- "$PE" --local ls; has "$out" "localone"; has "$out" "local  "
   expect 0 "local rm" -- "$PE" rm localone
   echo "$passed $failed" > "$work/sub-counts"
 )
