@@ -332,25 +332,20 @@ static void service_stop_pid(const srv_sandbox *s, int64_t pid)
 static int service_launch(const srv_sandbox *s, const char *svc_id, const char *command, const char *ports_json)
 {
     char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-    char **env = srv_sandbox_env(s);
-    char *log = rt_sandbox_dir(s->pub.id, "services.log");
-    rt_exec_opts o = { env, "/workspace", 0, 0, -1, -1, true, log };
-    rt_exec_result res;
-    int rc = rt_exec(s->pub.id, (pid_t)s->init_pid, argv, &o, &res);
+    int32_t pid;
+    int rc = srv_sandbox_spawn(s, argv, "services.log", &pid);
     if (!rc) {
-        db_run("UPDATE services SET status = 'RUNNING', pid = ? WHERE id = ?", "is", (int64_t)res.pid, svc_id);
+        db_run("UPDATE services SET status = 'RUNNING', pid = ? WHERE id = ?", "is", (int64_t)pid, svc_id);
         json_t *ports = ports_json ? json_loads(ports_json, 0, NULL) : NULL;
         for (size_t i = 0; i < json_array_size(ports); i++) {
             json_int_t p = json_integer_value(json_array_get(ports, i));
-            char *url = pe_strprintf("http://127.0.0.1:%lld", (long long)p);
+            char *url = srv_preview_url(p);
             db_run("INSERT OR IGNORE INTO ports (sandbox_id, port, description, preview_url) VALUES (?,?,?,?)", "siss",
                    s->pub.id, (int64_t)p, "service", url);
             free(url);
         }
         json_decref(ports);
     }
-    free(log);
-    srv_env_free(env);
     return rc;
 }
 

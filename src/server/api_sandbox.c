@@ -220,7 +220,21 @@ static int sandbox_run(const srv_sandbox *s, char *const argv[], int in_fd, int 
 {
     char **env = srv_sandbox_env(s);
     rt_exec_opts o = { env, "/root", timeout_ms, g_cfg.output_limit, in_fd, out_fd, false, NULL };
-    int rc = rt_exec(s->pub.id, (pid_t)s->init_pid, argv, &o, res);
+    int rc = rt_exec(s->pub.id, argv, &o, res);
+    srv_env_free(env);
+    return rc;
+}
+
+int srv_sandbox_spawn(const srv_sandbox *s, char *const argv[], const char *log_name, int32_t *pid)
+{
+    char **env = srv_sandbox_env(s);
+    char *log = rt_sandbox_dir(s->pub.id, log_name);
+    rt_exec_opts o = { env, "/workspace", 0, 0, -1, -1, true, log };
+    rt_exec_result res;
+    int rc = rt_exec(s->pub.id, argv, &o, &res);
+    if (!rc)
+        *pid = res.pid;
+    free(log);
     srv_env_free(env);
     return rc;
 }
@@ -717,7 +731,7 @@ static int h_exec(srv_req *r, srv_resp *resp)
 
 /* ---------------------------------------------------------------- ports and VS Code */
 
-static char *preview_url(int64_t port) { return pe_strprintf("http://127.0.0.1:%lld", (long long)port); }
+char *srv_preview_url(int64_t port) { return pe_strprintf("http://127.0.0.1:%lld", (long long)port); }
 
 static int h_expose(srv_req *r, srv_resp *resp)
 {
@@ -729,7 +743,7 @@ static int h_expose(srv_req *r, srv_resp *resp)
         return 0;
     if (!need_sandbox(r, resp, srv_param(r, "id"), "XRPCNotSupported", &s))
         return 0;
-    char *url = preview_url(port);
+    char *url = srv_preview_url(port);
     int n = db_run("INSERT INTO ports (sandbox_id, port, description, preview_url) VALUES (?,?,?,?)", "siss", s.pub.id,
                    port, in_str(r, "description"), url);
     if (n == -2)
@@ -796,12 +810,9 @@ static int h_vscode(srv_req *r, srv_resp *resp)
                   "code-server is not installed on this machine: install it (e.g. under /usr/local/bin) to use VS Code");
     } else if (need_running(resp, &s)) {
         char *argv[] = { (char *)find_code_server(), "--bind-addr", "127.0.0.1:1024", "--auth", "none", "/workspace", NULL };
-        char **env = srv_sandbox_env(&s);
-        char *log = rt_sandbox_dir(s.pub.id, "vscode.log");
-        rt_exec_opts o = { env, "/workspace", 0, 0, -1, -1, true, log };
-        rt_exec_result res;
-        char *url = preview_url(1024);
-        if (rt_exec(s.pub.id, (pid_t)s.init_pid, argv, &o, &res) != 0) {
+        char *url = srv_preview_url(1024);
+        int32_t pid;
+        if (srv_sandbox_spawn(&s, argv, "vscode.log", &pid) != 0) {
             srv_error(resp, 500, "InternalServerError", "cannot start code-server");
         } else {
             db_run("INSERT OR REPLACE INTO ports (sandbox_id, port, description, preview_url) VALUES (?,1024,'VS Code',?)",
@@ -809,8 +820,6 @@ static int h_vscode(srv_req *r, srv_resp *resp)
             srv_json(resp, 200, json_pack("{s:s}", "previewUrl", url));
         }
         free(url);
-        free(log);
-        srv_env_free(env);
     }
     sqlite3_finalize(st);
     srv_sandbox_free(&s);

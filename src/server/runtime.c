@@ -7,11 +7,13 @@
  * own writable /root, /workspace and /tmp, its volumes, and a minimal /dev and /proc. Sandbox
  * root maps to an unprivileged host uid range, so it has no power over the host.
  *
- * exec joins the init's namespaces with setns() instead of building a container per command.
- * Processes are placed in the sandbox's cgroups (v1: memory, pids, cpu) before they run.
+ * The init is placed in the sandbox's cgroups (v1: memory, pids, cpu) and then becomes
+ * pocketenv-sandbox-init, which starts every command on request over a control socket (see
+ * sandbox_init.c): commands are born inside the namespaces and cgroups, and forking that tiny
+ * process is much cheaper than forking the server.
  *
- * Everything a forked child needs is prepared before fork(): the server is multithreaded, so
- * children use only system calls until execve().
+ * The clone()d child that builds the sandbox is prepared entirely before clone(): the server is
+ * multithreaded, so the child uses only system calls until it executes the helper.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -679,9 +681,8 @@ int rt_signal(const char *id, int32_t pid, int sig)
     return rc;
 }
 
-int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_opts *o, rt_exec_result *res)
+int rt_exec(const char *id, char *const argv[], const rt_exec_opts *o, rt_exec_result *res)
 {
-    (void)init_pid;
     memset(res, 0, sizeof *res);
     int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 }, logfd = -1, rc = -1;
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);

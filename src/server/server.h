@@ -136,6 +136,11 @@ void srv_reconcile_sandboxes(void); /* after a restart */
 void srv_idle_sweep(void);
 void srv_stop_all_sandboxes(void);   /* clean shutdown */
 void srv_touch(const char *sandbox_id);
+/* Starts argv detached in running sandbox s, output appended to <sandbox dir>/<log_name>;
+ * *pid receives its pid inside the sandbox. 0 on success. */
+int srv_sandbox_spawn(const srv_sandbox *s, char *const argv[], const char *log_name, int32_t *pid);
+/* The host URL of an exposed port (the network is shared). Caller frees. */
+char *srv_preview_url(int64_t port);
 /* Starts the sandbox's services (called after start). */
 void srv_services_start_all(srv_sandbox *s);
 
@@ -177,8 +182,8 @@ typedef struct rt_exec_result {
 
 /* Sends signal sig to the process group of pid (a sandbox pid from a detached run). */
 int rt_signal(const char *id, int32_t pid, int sig);
-/* Runs argv inside the sandbox whose init is pid. */
-int rt_exec(const char *id, pid_t init_pid, char *const argv[], const rt_exec_opts *o, rt_exec_result *res);
+/* Runs argv inside sandbox id through its init's control socket. */
+int rt_exec(const char *id, char *const argv[], const rt_exec_opts *o, rt_exec_result *res);
 void rt_exec_result_free(rt_exec_result *r);
 char *rt_sandbox_dir(const char *id, const char *sub);
 
