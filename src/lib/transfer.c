@@ -465,7 +465,6 @@ int pocketenv_sandbox_download(pocketenv_client *c, const pocketenv_sandbox *sb,
 typedef struct relay {
     pocketenv_client *c;
     const char *uuid, *new_top;
-    const pocketenv_transfer_options *opts;
     int out_fd;
 } relay;
 
@@ -559,7 +558,7 @@ int pocketenv_sandbox_copy_to(pocketenv_client *c, const pocketenv_sandbox *sb, 
     if (!rc && strcmp(src.base, dst.base) != 0) {
         /* The pushed archive's top entry is the source's name; rename it on the way through so
          * that it lands exactly at dest_path. */
-        relay r = { c, uuid, dst.base, opts, -1 };
+        relay r = { c, uuid, dst.base, -1 }; /* progress is reported by the upload side */
         rc = storage_upload(c, c->curl, produce_relay, &r, opts, &uuid2);
     }
     if (!rc)
