@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plain_command.h"
 #include "sandbox_proto.h"
 
 #define MAX_CONNS 512
@@ -86,6 +87,9 @@ bad:
 
 typedef struct spawn_job {
     char **argv, **env;
+    /* tried first when set: the program a plain `sh -c` line would exec (see plain_command.h) */
+    const char *direct_file;
+    char **direct_argv, **direct_env;
     const char *cwd;
     int fds[3]; /* become 0, 1, 2; always >= 3 here because the init keeps its own 0-2 open */
     int err;    /* set by the child when it cannot start the command */
@@ -104,8 +108,10 @@ __attribute__((no_sanitize_address)) static int spawn_child(void *arg)
     for (int k = 0; k < 3; k++)
         if (dup2(j->fds[k], k) != k)
             goto fail;
-    if ((chdir(j->cwd) != 0 && chdir("/") != 0) || setsid() < 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+    if (chdir(j->cwd) != 0 || setsid() < 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
         goto fail;
+    if (j->direct_file)
+        execve(j->direct_file, j->direct_argv, j->direct_env); /* on failure the shell decides */
     execve(j->argv[0], j->argv, j->env);
 fail:
     j->err = errno;
@@ -126,6 +132,56 @@ static pid_t spawn(spawn_job *job)
         return -1;
     }
     return pid;
+}
+
+/* What plan_direct() allocates. */
+typedef struct direct_plan {
+    char file[4096], *words, **argv, **env, *pwd;
+} direct_plan;
+
+static void direct_plan_free(direct_plan *d)
+{
+    free(d->words);
+    free(d->argv);
+    free(d->env);
+    free(d->pwd);
+}
+
+/* When argv is `/bin/sh -c LINE` and LINE is a plain program call, sets up the job to start
+ * that program directly, as the shell would have after parsing LINE, saving the shell's start
+ * (about a quarter of a short command's cost). The environment gains PWD, which the shell
+ * exports. Anything unusual leaves the job as it is. */
+static void plan_direct(spawn_job *job, direct_plan *d)
+{
+    char **a = job->argv;
+    size_t envc = 0, len;
+    if (!a[0] || strcmp(a[0], "/bin/sh") || !a[1] || strcmp(a[1], "-c") || !a[2] || a[3])
+        return;
+    for (; job->env[envc]; envc++)
+        ;
+    len = strlen(a[2]) + 1;
+    d->words = malloc(len);
+    d->argv = calloc(65, sizeof *d->argv);
+    d->env = calloc(envc + 2, sizeof *d->env);
+    d->pwd = malloc(strlen(job->cwd) + 5);
+    if (!d->words || !d->argv || !d->env || !d->pwd || !pe_plain_command(a[2], d->words, len, d->argv, 64))
+        return;
+    const char *path = NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < envc; i++) {
+        if (!strncmp(job->env[i], "PATH=", 5))
+            path = job->env[i] + 5;
+        if (strncmp(job->env[i], "PWD=", 4))
+            d->env[k++] = job->env[i];
+    }
+    if (pe_find_program(d->argv[0], path, d->file, sizeof d->file) != 0)
+        return;
+    strcpy(d->pwd, "PWD=");
+    strcat(d->pwd, job->cwd);
+    d->env[k] = d->pwd;
+    job->direct_file = d->file;
+    job->direct_argv = d->argv;
+    job->direct_env = d->env;
 }
 
 static void run_request(size_t i, char *buf)
@@ -163,9 +219,13 @@ static void run_request(size_t i, char *buf)
         reply(conns[i].fd, PE_INIT_ERROR, EINVAL);
         goto done;
     }
-    spawn_job job = { argv, env, cwd, { fds[0], fds[1], fds[2] }, 0 };
+    /* the shell falls back to / as well when the directory is gone */
+    spawn_job job = { argv, env, NULL, NULL, NULL, access(cwd, X_OK) == 0 ? cwd : "/", { fds[0], fds[1], fds[2] }, 0 };
+    direct_plan plan = { .words = NULL };
+    plan_direct(&job, &plan);
     pid_t pid = spawn(&job);
     int err = pid < 0 ? (job.err ? job.err : errno) : 0; /* errno when clone itself failed */
+    direct_plan_free(&plan);
     free(argv);
     free(env);
     if (err) {

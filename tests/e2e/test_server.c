@@ -276,6 +276,51 @@ static void exec_time_limit_and_background_children(void **state)
     pocketenv_sandbox_free(sb);
 }
 
+/* A plain command line ("prog args") starts the program without a shell in between; what the
+ * command sees and what the caller gets back must not change. */
+static void plain_commands_run_as_the_shell_would(void **state)
+{
+    (void)state;
+    pocketenv_sandbox *sb = NULL;
+    OK(pocketenv_sandbox_get(cli, "wire", &sb));
+    pocketenv_exec_result *direct = run(sb, "env"), *shell = run(sb, "env;");
+    CONTAINS(direct->stdout_text, "PWD=/root\n"); /* the shell exports PWD, so the direct start does */
+    CONTAINS(direct->stdout_text, "POCKETENV_SANDBOX=wire\n");
+    size_t lines_direct = 0, lines_shell = 0;
+    for (const char *p = direct->stdout_text; *p; p++)
+        lines_direct += *p == '\n';
+    for (const char *p = shell->stdout_text; *p; p++)
+        lines_shell += *p == '\n';
+    assert_int_equal(lines_direct, lines_shell);
+    pocketenv_exec_result_free(direct);
+    pocketenv_exec_result_free(shell);
+    /* no shell between the init and the program */
+    pocketenv_exec_result *r = run(sb, "cut -d ' ' -f 4 /proc/self/stat");
+    assert_string_equal(r->stdout_text, "1\n");
+    pocketenv_exec_result_free(r);
+    /* quoted words as pocketenv_sandbox_execv sends them */
+    const char *words[] = { "/usr/bin/printf", "<%s>", "a b", "it's", "" };
+    OK(pocketenv_sandbox_execv(cli, sb, 5, words, &r));
+    assert_string_equal(r->stdout_text, "<a b><it's><>");
+    pocketenv_exec_result_free(r);
+    /* failures read exactly as the shell reports them */
+    r = run(sb, "no-such-program --flag");
+    assert_int_equal(r->exit_code, 127);
+    CONTAINS(r->stderr_text, "no-such-program: not found");
+    pocketenv_exec_result_free(r);
+    /* a script without #! runs (the shell's fallback for files the kernel cannot start) */
+    pocketenv_exec_result_free(run(sb, "printf 'echo from-script\\n' > /root/s; chmod +x /root/s"));
+    r = run(sb, "/root/s");
+    assert_int_equal(r->exit_code, 0);
+    assert_string_equal(r->stdout_text, "from-script\n");
+    pocketenv_exec_result_free(r);
+    r = run(sb, "ls /no/such/dir");
+    assert_int_equal(r->exit_code, 2);
+    CONTAINS(r->stderr_text, "No such file or directory");
+    pocketenv_exec_result_free(r);
+    pocketenv_sandbox_free(sb);
+}
+
 static void memory_and_process_limits(void **state)
 {
     (void)state;
@@ -574,6 +619,7 @@ int main(void)
         cmocka_unit_test(keep_alive_reuses_the_connection),
         cmocka_unit_test(storage_routes),
         cmocka_unit_test(exec_time_limit_and_background_children),
+        cmocka_unit_test(plain_commands_run_as_the_shell_would),
         cmocka_unit_test(memory_and_process_limits),
         cmocka_unit_test(survives_restarts_and_crashes),
         cmocka_unit_test(server_killed_mid_request),

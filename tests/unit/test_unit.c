@@ -6,6 +6,7 @@
 
 #include "../support/check.h"
 #include "lib/internal.h"
+#include "server/plain_command.h"
 
 static json_t *parse(const char *text)
 {
@@ -239,6 +240,75 @@ static void shell_quoting(void **state)
     free(line);
 }
 
+/* Which command lines skip the shell, and the words they become: each plain line is checked
+ * against what /bin/sh itself makes of it. */
+static void plain_command_lines(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        size_t words;
+    } cases[] = {
+        { "ls -la /tmp", 3 },        { "  python3\tapp.py  ", 2 }, { "'echo' 'a b' ''\\'''", 0 },
+        { "'/usr/bin/printf' '%s|' 'a b' ''", 4 }, { "env A=1 B=x:y@z", 3 }, { "A=1 env", 0 },
+        { "'printf' x", 0 },
+        { "echo hi", 0 },            { "cd /", 0 },                { "true", 0 },
+        { "if", 0 },                 { "ls *", 0 },                { "ls ~", 0 },
+        { "ls $HOME", 0 },           { "ls; ls", 0 },              { "ls > f", 0 },
+        { "ls # c", 0 },             { "ls \"a\"", 0 },            { "ls a\\ b", 0 },
+        { "ls 'unclosed", 0 },       { "ls\nls", 0 },              { "", 0 },
+        { "   ", 0 },                { "ls 'a\nb'", 2 },           { "l's'", 1 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[128], *words[8];
+        size_t n = pe_plain_command(cases[i].line, buf, sizeof buf, words, 7);
+        if (n != cases[i].words)
+            fail_msg("%s: %zu words, expected %zu", cases[i].line, n, cases[i].words);
+        if (!n)
+            continue;
+        assert_null(words[n]);
+        /* the shell's own split of the same line must give the same words */
+        pe_buf want = { 0 }, got = { 0 };
+        char *script = pe_strprintf("set -- %s; for w; do printf '<%%s>' \"$w\"; done", cases[i].line);
+        FILE *p = popen(script, "r");
+        char chunk[256];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, p)) > 0)
+            pe_buf_append(&want, chunk, k);
+        pclose(p);
+        for (size_t w = 0; w < n; w++) {
+            char *piece = pe_strprintf("<%s>", words[w]);
+            pe_buf_puts(&got, piece);
+            free(piece);
+        }
+        pe_buf_append(&got, "", 1);
+        pe_buf_append(&want, "", 1);
+        assert_string_equal(got.data, want.data);
+        pe_buf_free(&want);
+        pe_buf_free(&got);
+        free(script);
+    }
+    char small[4], big[32], *w[8];
+    assert_int_equal(pe_plain_command("ls -la", small, sizeof small, w, 7), 0);     /* buffer too small */
+    assert_int_equal(pe_plain_command("a b c d e f g h", big, sizeof big, w, 7), 0); /* too many words */
+}
+
+static void programs_are_found_like_the_shell(void **state)
+{
+    (void)state;
+    char out[256];
+    assert_int_equal(pe_find_program("sh", "/nonexistent:/bin", out, sizeof out), 0);
+    assert_string_equal(out, "/bin/sh");
+    assert_int_equal(pe_find_program("/bin/sh", NULL, out, sizeof out), 0);
+    assert_string_equal(out, "/bin/sh");
+    assert_int_equal(pe_find_program("no-such-program-here", "/bin", out, sizeof out), -1);
+    assert_int_equal(pe_find_program("sh", "relative:/bin", out, sizeof out), -1); /* the shell decides */
+    assert_int_equal(pe_find_program("sh", ":/bin", out, sizeof out), -1);
+    assert_int_equal(pe_find_program("bin/sh", "/", out, sizeof out), -1);
+    assert_int_equal(pe_find_program("passwd", "/etc", out, sizeof out), -1); /* not executable */
+    assert_int_equal(pe_find_program("sh", "/bin", out, 4), -1);               /* too long */
+}
+
 /* ---------------------------------------------------------------- sealing */
 
 static void seal_round_trip(void **state)
@@ -380,6 +450,7 @@ int main(void)
         cmocka_unit_test(shell_quoting),            cmocka_unit_test(seal_round_trip),
         cmocka_unit_test(ssh_keygen_format),        cmocka_unit_test(glob_patterns),
         cmocka_unit_test(ignore_rules),             cmocka_unit_test(http_errors_are_mapped),
+        cmocka_unit_test(plain_command_lines),      cmocka_unit_test(programs_are_found_like_the_shell),
     };
     return cmocka_run_group_tests_name("unit", tests, NULL, NULL);
 }
