@@ -121,11 +121,17 @@ static void setup_storage_request(pocketenv_client *c, CURL *h, const char *url,
 
 /* ---------------------------------------------------------------- upload to storage */
 
+typedef struct pipe_source {
+    int fd;
+    bool eof; /* the producer finished (well or not) before curl stopped reading */
+} pipe_source;
+
 static size_t read_pipe(char *buf, size_t size, size_t n, void *p)
 {
-    int fd = *(int *)p;
+    pipe_source *src = p;
     for (;;) {
-        ssize_t r = read(fd, buf, size * n);
+        ssize_t r = read(src->fd, buf, size * n);
+        src->eof |= r == 0;
         if (r >= 0)
             return (size_t)r;
         if (errno != EINTR)
@@ -155,6 +161,8 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
         return POCKETENV_ERROR;
     }
     char *url = pe_strprintf("%s/cp", c->storage_url);
+    /* the storage host is configured apart from the API's: name it, it is often the surprise */
+    char *what = pe_strprintf("upload to storage %s failed", c->storage_url);
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
     progress pr = { opts, 1 };
@@ -164,7 +172,8 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
     curl_mime_name(part, "file");
     curl_mime_filename(part, "archive.tar.gz");
     curl_mime_type(part, "application/gzip");
-    curl_mime_data_cb(part, -1, read_pipe, NULL, NULL, &fds[0]);
+    pipe_source src = { fds[0], false };
+    curl_mime_data_cb(part, -1, read_pipe, NULL, NULL, &src);
     setup_storage_request(c, h, url, &hdrs, errbuf, &pr);
     curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
@@ -173,11 +182,19 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
     long status = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     close(fds[0]); /* unblocks the producer if the upload stopped early */
-    int rc = worker_join(&w);
-    if (!rc && cc != CURLE_OK)
-        rc = pe_curl_fail(cc, "upload to storage failed", errbuf);
-    if (!rc && (status < 200 || status >= 300))
-        rc = pe_http_fail(status, body.data, body.len, "upload to storage failed");
+    int producer_rc = worker_join(&w);
+    /* Which failure caused the others: a producer that failed and stopped first (curl then sent
+     * a short stream); else a failed transfer or an error answer (the producer then only saw its
+     * pipe close). */
+    int rc = 0;
+    if (producer_rc && src.eof)
+        rc = pe_fail(producer_rc, "%s", w.message);
+    else if (cc != CURLE_OK)
+        rc = pe_curl_fail(cc, what ? what : "upload to storage failed", errbuf);
+    else if (status < 200 || status >= 300)
+        rc = pe_http_fail(status, body.data, body.len, what ? what : "upload to storage failed");
+    else if (producer_rc)
+        rc = pe_fail(producer_rc, "%s", w.message);
     if (!rc) {
         json_t *root = body.len ? json_loadb(body.data, body.len, 0, NULL) : NULL;
         const char *u = json_string_value(json_object_get(root, "uuid"));
@@ -191,6 +208,7 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
     curl_slist_free_all(hdrs);
     curl_mime_free(mime);
     pe_buf_free(&body);
+    free(what);
     free(url);
     return rc;
 }
@@ -241,6 +259,7 @@ static int storage_download(pocketenv_client *c, CURL *h, const char *uuid, stre
     }
     char *esc = pe_url_escape(uuid);
     char *url = esc ? pe_strprintf("%s/cp/%s", c->storage_url, esc) : NULL;
+    char *what = pe_strprintf("download from storage %s failed", c->storage_url);
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
     progress pr = { opts, 0 };
@@ -260,16 +279,17 @@ static int storage_download(pocketenv_client *c, CURL *h, const char *uuid, stre
      * sees a write error); else the transfer itself (the consumer then sees a truncated stream). */
     int rc = 0;
     if (s.checked && !s.ok)
-        rc = pe_http_fail(status, s.error_body.data, s.error_body.len, "download from storage failed");
+        rc = pe_http_fail(status, s.error_body.data, s.error_body.len, what ? what : "download from storage failed");
     else if (consumer_rc && (cc == CURLE_OK || cc == CURLE_WRITE_ERROR))
         rc = pe_fail(consumer_rc, "%s", w.message);
     else if (cc != CURLE_OK)
-        rc = pe_curl_fail(cc, "download from storage failed", errbuf);
+        rc = pe_curl_fail(cc, what ? what : "download from storage failed", errbuf);
     else if (status < 200 || status >= 300)
-        rc = pe_http_fail(status, NULL, 0, "download from storage failed");
+        rc = pe_http_fail(status, NULL, 0, what ? what : "download from storage failed");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
     pe_buf_free(&s.error_body);
+    free(what);
     free(url);
     free(esc);
     return rc;

@@ -79,6 +79,8 @@ expect 0 "cp between" -- "$PE" cp clitest:/workspace/tree clitest2:/srv/tree
 expect 0 "cp check" -- "$PE" exec clitest2 cat /srv/tree/a.txt; eq "$out" "one"
 expect 2 "cp local to local" -- "$PE" cp "$work/tree" "$work/x"
 expect 7 "cp missing local" -- "$PE" cp "$work/nope" clitest:/workspace/nope
+expect 6 "cp, storage unreachable" -- env POCKETENV_STORAGE_URL=http://127.0.0.1:1 "$PE" cp "$work/tree" clitest:/workspace/t2
+has "$err" "upload to storage http://127.0.0.1:1 failed"
 
 # --- secrets through stdin, never echoed, never on the command line
 echo "hunter2-secret" | "$PE" secret put clitest DB_PASSWORD >"$work/out" 2>"$work/err"; eq "$?" "0" "secret put"

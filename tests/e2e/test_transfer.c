@@ -170,6 +170,34 @@ static void missing_remote_path_fails_and_leaves_nothing(void **state)
     free(left);
 }
 
+/* A storage host that cannot be reached, or that refuses, is reported as such: not as the
+ * archive writer's broken pipe that follows from it. */
+static void storage_failures_name_the_storage(void **state)
+{
+    (void)state;
+    char src[128], bad_path[256];
+    sh("mkdir -p $W/to-store && head -c 3000000 /dev/urandom > $W/to-store/blob"); /* more than a pipe holds */
+    snprintf(src, sizeof src, "%s/to-store", work);
+    snprintf(bad_path, sizeof bad_path, "%s/no-such-prefix", srv.url);
+    const char *urls[] = { "http://127.0.0.1:1", bad_path };
+    const int codes[] = { POCKETENV_ENET, POCKETENV_ENOTFOUND };
+    for (int i = 0; i < 2; i++) {
+        pocketenv_client_options o = POCKETENV_CLIENT_OPTIONS_INIT;
+        o.api_url = srv.url;
+        o.storage_url = urls[i];
+        o.public_key_hex = srv.public_key;
+        o.token = srv.token;
+        o.token_file = "/nonexistent";
+        pocketenv_client *c = NULL;
+        OK(pocketenv_client_new(&c, &o));
+        FAILS_WITH(codes[i], pocketenv_sandbox_upload(c, sb, src, "/workspace/elsewhere", NULL));
+        char want[300];
+        snprintf(want, sizeof want, "upload to storage %s failed", urls[i]);
+        CONTAINS(pocketenv_error_last()->message, want);
+        pocketenv_client_free(c);
+    }
+}
+
 static int count_progress(uint64_t bytes, void *payload)
 {
     uint64_t *last = payload;
@@ -360,6 +388,7 @@ int main(void)
         cmocka_unit_test(single_file_lands_at_the_named_path),
         cmocka_unit_test(copy_between_sandboxes),
         cmocka_unit_test(missing_remote_path_fails_and_leaves_nothing),
+        cmocka_unit_test(storage_failures_name_the_storage),
         cmocka_unit_test(progress_and_cancel),
         cmocka_unit_test(full_disk_leaves_nothing),
         cmocka_unit_test(hostile_archives_are_refused),
