@@ -32,6 +32,7 @@
 #include "sandbox_proto.h"
 
 #define MAX_CONNS 512
+#define MAX_DIRECT_WORDS 64 /* longer plain command lines go through the shell */
 
 typedef struct conn {
     int fd;
@@ -96,7 +97,8 @@ typedef struct spawn_job {
 } spawn_job;
 
 /* The child half of spawn(): runs on its own stack in our memory while we are suspended, so it
- * only makes system calls. The init has no signal handlers (SIGCHLD arrives on a signalfd), so
+ * only makes system calls. Every other descriptor of ours is close-on-exec, so the command gets
+ * exactly its three. The init has no signal handlers (SIGCHLD arrives on a signalfd), so
  * unlike posix_spawn it need not reset 64 dispositions one by one: ignored signals stay ignored
  * across exec, as they would with posix_spawn. Not instrumented: a sanitizer's bookkeeping
  * would run on a stack it does not know and write to the command's stderr. */
@@ -161,10 +163,10 @@ static void plan_direct(spawn_job *job, direct_plan *d)
         ;
     len = strlen(a[2]) + 1;
     d->words = malloc(len);
-    d->argv = calloc(65, sizeof *d->argv);
+    d->argv = calloc(MAX_DIRECT_WORDS + 1, sizeof *d->argv);
     d->env = calloc(envc + 2, sizeof *d->env);
     d->pwd = malloc(strlen(job->cwd) + 5);
-    if (!d->words || !d->argv || !d->env || !d->pwd || !pe_plain_command(a[2], d->words, len, d->argv, 64))
+    if (!d->words || !d->argv || !d->env || !d->pwd || !pe_plain_command(a[2], d->words, len, d->argv, MAX_DIRECT_WORDS))
         return;
     const char *path = NULL;
     size_t k = 0;
