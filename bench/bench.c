@@ -252,7 +252,6 @@ typedef struct work_queue {
     fan *f;
     int n, next;
     pthread_mutex_t mu;
-    pocketenv_client *clients[64];
 } work_queue;
 
 typedef struct worker {
@@ -276,7 +275,7 @@ static void *pool_worker(void *p)
 /* Runs one exec in each of n sandboxes from `workers` threads; returns the wall time. */
 static double fan_out_pool(fan *f, int n, int workers, int *ok)
 {
-    work_queue q = { f, n, 0, PTHREAD_MUTEX_INITIALIZER, { 0 } };
+    work_queue q = { f, n, 0, PTHREAD_MUTEX_INITIALIZER };
     pthread_t t[64];
     worker w[64];
     for (int i = 0; i < workers; i++)

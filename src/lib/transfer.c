@@ -162,7 +162,8 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
     }
     char *url = pe_strprintf("%s/cp", c->storage_url);
     /* the storage host is configured apart from the API's: name it, it is often the surprise */
-    char *what = pe_strprintf("upload to storage %s failed", c->storage_url);
+    char *what_buf = pe_strprintf("upload to storage %s failed", c->storage_url);
+    const char *what = what_buf ? what_buf : "upload to storage failed";
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
     progress pr = { opts, 1 };
@@ -190,9 +191,9 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
     if (producer_rc && src.eof)
         rc = pe_fail(producer_rc, "%s", w.message);
     else if (cc != CURLE_OK)
-        rc = pe_curl_fail(cc, what ? what : "upload to storage failed", errbuf);
+        rc = pe_curl_fail(cc, what, errbuf);
     else if (status < 200 || status >= 300)
-        rc = pe_http_fail(status, body.data, body.len, what ? what : "upload to storage failed");
+        rc = pe_http_fail(status, body.data, body.len, what);
     else if (producer_rc)
         rc = pe_fail(producer_rc, "%s", w.message);
     if (!rc) {
@@ -208,7 +209,7 @@ static int storage_upload(pocketenv_client *c, CURL *h, stream_fn producer, void
     curl_slist_free_all(hdrs);
     curl_mime_free(mime);
     pe_buf_free(&body);
-    free(what);
+    free(what_buf);
     free(url);
     return rc;
 }
@@ -259,7 +260,8 @@ static int storage_download(pocketenv_client *c, CURL *h, const char *uuid, stre
     }
     char *esc = pe_url_escape(uuid);
     char *url = esc ? pe_strprintf("%s/cp/%s", c->storage_url, esc) : NULL;
-    char *what = pe_strprintf("download from storage %s failed", c->storage_url);
+    char *what_buf = pe_strprintf("download from storage %s failed", c->storage_url);
+    const char *what = what_buf ? what_buf : "download from storage failed";
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *hdrs = NULL;
     progress pr = { opts, 0 };
@@ -279,17 +281,17 @@ static int storage_download(pocketenv_client *c, CURL *h, const char *uuid, stre
      * sees a write error); else the transfer itself (the consumer then sees a truncated stream). */
     int rc = 0;
     if (s.checked && !s.ok)
-        rc = pe_http_fail(status, s.error_body.data, s.error_body.len, what ? what : "download from storage failed");
+        rc = pe_http_fail(status, s.error_body.data, s.error_body.len, what);
     else if (consumer_rc && (cc == CURLE_OK || cc == CURLE_WRITE_ERROR))
         rc = pe_fail(consumer_rc, "%s", w.message);
     else if (cc != CURLE_OK)
-        rc = pe_curl_fail(cc, what ? what : "download from storage failed", errbuf);
+        rc = pe_curl_fail(cc, what, errbuf);
     else if (status < 200 || status >= 300)
-        rc = pe_http_fail(status, NULL, 0, what ? what : "download from storage failed");
+        rc = pe_http_fail(status, NULL, 0, what);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
     pe_buf_free(&s.error_body);
-    free(what);
+    free(what_buf);
     free(url);
     free(esc);
     return rc;

@@ -159,14 +159,16 @@ static void plan_direct(spawn_job *job, direct_plan *d)
     size_t envc = 0, len;
     if (!a[0] || strcmp(a[0], "/bin/sh") || !a[1] || strcmp(a[1], "-c") || !a[2] || a[3])
         return;
-    for (; job->env[envc]; envc++)
-        ;
     len = strlen(a[2]) + 1;
     d->words = malloc(len);
     d->argv = calloc(MAX_DIRECT_WORDS + 1, sizeof *d->argv);
+    if (!d->words || !d->argv || !pe_plain_command(a[2], d->words, len, d->argv, MAX_DIRECT_WORDS))
+        return;
+    for (; job->env[envc]; envc++)
+        ;
     d->env = calloc(envc + 2, sizeof *d->env);
     d->pwd = malloc(strlen(job->cwd) + 5);
-    if (!d->words || !d->argv || !d->env || !d->pwd || !pe_plain_command(a[2], d->words, len, d->argv, MAX_DIRECT_WORDS))
+    if (!d->env || !d->pwd)
         return;
     const char *path = NULL;
     size_t k = 0;
